@@ -1,0 +1,414 @@
+package io.gevent4j.loop;
+
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoOps;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.kqueue.KQueueIoEvent;
+import io.netty.channel.kqueue.KQueueIoHandle;
+import io.netty.channel.kqueue.KQueueIoOps;
+import io.netty.channel.nio.NioIoEvent;
+import io.netty.channel.nio.NioIoHandle;
+import io.netty.channel.nio.NioIoOps;
+import io.netty.channel.unix.FileDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+
+/**
+ * One watched descriptor or channel: the single Netty registration shared by all {@link IoWatcher}s
+ * of that source, and the interest currently submitted to the kernel.
+ *
+ * <p>Interest protocol: starting a watcher that needs an event not yet submitted marks the source
+ * changed; the loop applies changes right before it polls. Stopping a watcher changes nothing; when
+ * an event arrives that no active watcher wants, the interest is reduced then (to nothing: the
+ * registration is cancelled). The handle's {@code close()} never closes the user's descriptor.
+ */
+abstract sealed class IoSource {
+    private static final Logger log = LoggerFactory.getLogger(IoSource.class);
+
+    final Loop loop;
+    private final ArrayList<IoWatcher> watchers = new ArrayList<>(2);
+    IoRegistration registration;
+    /** Our READ/WRITE mask the kernel currently has. */
+    int submitted;
+    private boolean queued;
+
+    IoSource(Loop loop) {
+        this.loop = loop;
+    }
+
+    static IoSource forFd(Loop loop, int fd) {
+        return loop.backend() == Backend.KQUEUE ? new KQueueSource(loop, fd) : new EpollSource(loop, fd);
+    }
+
+    static IoSource forChannel(Loop loop, SelectableChannel ch) {
+        return new NioSource(loop, ch);
+    }
+
+    abstract Object key();
+
+    int fdNumber() {
+        return -1;
+    }
+
+    SelectableChannel channel() {
+        return null;
+    }
+
+    IoWatcher newWatcher(int events) {
+        IoWatcher w = new IoWatcher(loop, this, events);
+        watchers.add(w);
+        return w;
+    }
+
+    void started(IoWatcher w) {
+        if ((w.events() & ~submitted) != 0 || alwaysRecheck()) {
+            markChanged();
+        }
+    }
+
+    void closed(IoWatcher w) {
+        watchers.remove(w);
+        if (watchers.isEmpty()) {
+            cancelRegistration();
+            loop.forgetSource(this);
+        }
+    }
+
+    private void markChanged() {
+        if (!queued) {
+            queued = true;
+            loop.ioChanges.add(this);
+        }
+    }
+
+    private int wanted() {
+        int want = 0;
+        for (int i = 0, n = watchers.size(); i < n; i++) {
+            IoWatcher w = watchers.get(i);
+            if (w.isActive()) {
+                want |= w.events();
+            }
+        }
+        return want;
+    }
+
+    /** Called by the loop before it polls. */
+    void applyInterest() {
+        queued = false;
+        if (watchers.isEmpty()) {
+            return;
+        }
+        int want = wanted();
+        if (want != 0 && (want != submitted || alwaysRecheck())) {
+            setInterest(want);
+        }
+    }
+
+    /** An event from the poller. */
+    final void onEvent(int ev) {
+        int want = 0;
+        for (int i = 0, n = watchers.size(); i < n; i++) {
+            IoWatcher w = watchers.get(i);
+            if (w.isActive()) {
+                want |= w.events();
+                int r = w.events() & ev;
+                if (r != 0) {
+                    w.revents = r;
+                    w.fire();
+                }
+            }
+        }
+        if (want == 0) {
+            cancelRegistration();
+        } else if (want != submitted) {
+            setInterest(want);
+        }
+    }
+
+    private void setInterest(int want) {
+        try {
+            if (registration == null || !registration.isValid()) {
+                registration = loop.handler().register(handle());
+            }
+            submitRaw(want);
+            submitted = want;
+        } catch (Exception first) {
+            // The descriptor may have been closed and its number reused: register afresh once.
+            cancelRegistration();
+            try {
+                registration = loop.handler().register(handle());
+                submitRaw(want);
+                submitted = want;
+            } catch (Exception e) {
+                e.addSuppressed(first);
+                log.debug("{}: the poller refused the source, failing its watchers", this, e);
+                cancelRegistration();
+                fail();
+            }
+        }
+    }
+
+    /** libev's fd_kill: stop every active watcher and invoke it with READ|WRITE. */
+    private void fail() {
+        for (IoWatcher w : watchers.toArray(new IoWatcher[0])) {
+            if (w.isActive()) {
+                w.stop();
+                w.revents = Loop.READ | Loop.WRITE;
+                w.fire();
+            }
+        }
+    }
+
+    void cancelRegistration() {
+        IoRegistration r = registration;
+        registration = null;
+        submitted = 0;
+        if (r != null) {
+            try {
+                r.cancel();
+            } catch (RuntimeException e) {
+                log.debug("{}: cancel failed", this, e);
+            }
+        }
+    }
+
+    boolean alwaysRecheck() {
+        return false;
+    }
+
+    abstract io.netty.channel.IoHandle handle();
+
+    /** Submits our READ/WRITE mask (non-zero) in the backend's terms. */
+    abstract void submitRaw(int want) throws Exception;
+
+    // ------------------------------------------------------------------ epoll
+
+    static final class EpollSource extends IoSource implements EpollIoHandle {
+        private final int fd;
+        private final FileDescriptor descriptor;
+
+        EpollSource(Loop loop, int fd) {
+            super(loop);
+            this.fd = fd;
+            this.descriptor = new FileDescriptor(fd);
+        }
+
+        @Override
+        Object key() {
+            return fd;
+        }
+
+        @Override
+        int fdNumber() {
+            return fd;
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return descriptor;
+        }
+
+        @Override
+        io.netty.channel.IoHandle handle() {
+            return this;
+        }
+
+        @Override
+        void submitRaw(int want) {
+            int ops = 0;
+            if ((want & Loop.READ) != 0) {
+                ops |= EpollIoOps.EPOLLIN.value() | EpollIoOps.EPOLLRDHUP.value();
+            }
+            if ((want & Loop.WRITE) != 0) {
+                ops |= EpollIoOps.EPOLLOUT.value();
+            }
+            registration.submit(EpollIoOps.valueOf(ops));
+        }
+
+        private static final int IN = EpollIoOps.EPOLLIN.value() | EpollIoOps.EPOLLRDHUP.value();
+        private static final int OUT = EpollIoOps.EPOLLOUT.value();
+        private static final int ERR = EpollIoOps.EPOLLERR.value() | 0x10; // EPOLLERR | EPOLLHUP
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+            int raw = ((EpollIoEvent) ioEvent).ops().value();
+            int ev = 0;
+            if ((raw & (IN | ERR)) != 0) {
+                ev |= Loop.READ;
+            }
+            if ((raw & (OUT | ERR)) != 0) {
+                ev |= Loop.WRITE;
+            }
+            onEvent(ev);
+        }
+
+        @Override
+        public void close() {
+            // The descriptor belongs to the user.
+        }
+
+        @Override
+        public String toString() {
+            return "fd " + fd;
+        }
+    }
+
+    // ------------------------------------------------------------------ kqueue
+
+    static final class KQueueSource extends IoSource implements KQueueIoHandle {
+        // BSD <sys/event.h> constants (identical on macOS and the BSDs).
+        private static final short EVFILT_READ = -1;
+        private static final short EVFILT_WRITE = -2;
+        private static final short EV_ADD = 0x1;
+        private static final short EV_DELETE = 0x2;
+        private static final short EV_ENABLE = 0x4;
+
+        private final int fd;
+
+        KQueueSource(Loop loop, int fd) {
+            super(loop);
+            this.fd = fd;
+        }
+
+        @Override
+        Object key() {
+            return fd;
+        }
+
+        @Override
+        int fdNumber() {
+            return fd;
+        }
+
+        @Override
+        public int ident() {
+            return fd;
+        }
+
+        @Override
+        io.netty.channel.IoHandle handle() {
+            return this;
+        }
+
+        @Override
+        void submitRaw(int want) {
+            int have = submitted;
+            change(want, have, Loop.READ, EVFILT_READ);
+            change(want, have, Loop.WRITE, EVFILT_WRITE);
+        }
+
+        private void change(int want, int have, int bit, short filter) {
+            if ((want & bit) != (have & bit)) {
+                short flags = (want & bit) != 0 ? (short) (EV_ADD | EV_ENABLE) : EV_DELETE;
+                registration.submit(KQueueIoOps.newOps(filter, flags, 0));
+            }
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+            short filter = ((KQueueIoEvent) ioEvent).filter();
+            onEvent(filter == EVFILT_READ ? Loop.READ : filter == EVFILT_WRITE ? Loop.WRITE : 0);
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public String toString() {
+            return "fd " + fd;
+        }
+    }
+
+    // ------------------------------------------------------------------ NIO
+
+    static final class NioSource extends IoSource implements NioIoHandle {
+        private final SelectableChannel channel;
+        private int submittedOps = -1;
+
+        NioSource(Loop loop, SelectableChannel channel) {
+            super(loop);
+            this.channel = channel;
+        }
+
+        @Override
+        Object key() {
+            return channel;
+        }
+
+        @Override
+        SelectableChannel channel() {
+            return channel;
+        }
+
+        @Override
+        public SelectableChannel selectableChannel() {
+            return channel;
+        }
+
+        @Override
+        io.netty.channel.IoHandle handle() {
+            return this;
+        }
+
+        /** OP_CONNECT becomes OP_WRITE once a connect finished: recompute the NIO ops every time. */
+        @Override
+        boolean alwaysRecheck() {
+            return true;
+        }
+
+        @Override
+        void cancelRegistration() {
+            super.cancelRegistration();
+            submittedOps = -1;
+        }
+
+        @Override
+        void submitRaw(int want) {
+            int valid = channel.validOps();
+            int ops = 0;
+            if ((want & Loop.READ) != 0) {
+                ops |= valid & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
+            }
+            if ((want & Loop.WRITE) != 0) {
+                boolean connecting = channel instanceof SocketChannel sc && sc.isConnectionPending();
+                ops |= connecting ? SelectionKey.OP_CONNECT : (valid & SelectionKey.OP_WRITE);
+            }
+            if (ops != submittedOps) {
+                registration.submit(NioIoOps.valueOf(ops));
+                submittedOps = ops;
+            }
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+            int ready = ((NioIoEvent) ioEvent).ops().value();
+            int ev = 0;
+            if ((ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0) {
+                ev |= Loop.READ;
+            }
+            if ((ready & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0) {
+                ev |= Loop.WRITE;
+            }
+            onEvent(ev);
+        }
+
+        @Override
+        public void close() {
+            // The channel belongs to the user.
+        }
+
+        @Override
+        public String toString() {
+            return "channel " + channel;
+        }
+    }
+}

@@ -1,0 +1,610 @@
+package io.gevent4j.loop;
+
+import io.gevent4j.loop.internal.Carrier;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.kqueue.KQueueIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.channels.SelectableChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * A libev-like event loop (the shape of gevent's {@code loop} object) over one of Netty 4.2's
+ * {@link IoHandler}s: epoll on Linux, kqueue on macOS, NIO elsewhere (see {@link Backend}).
+ *
+ * <h2>Threads</h2>
+ * A loop belongs to the thread that created it, its <em>owner</em>. Everything except
+ * {@link #execute(Runnable)}, {@link #runCallbackThreadsafe(Runnable)}, {@link #breakLoop()},
+ * {@link AsyncWatcher#send()} and {@link Callback#stop()} must be called on the owner; a virtual thread
+ * mounted on the owner (a greenlet of the hub that owns the loop) counts as the owner.
+ *
+ * <h2>One iteration</h2>
+ * As in libev: run what is pending (callbacks and fired watchers, in the order they became pending,
+ * then what other threads submitted); fire prepare watchers; apply changes of I/O interest; poll
+ * for I/O, blocking until the earliest timer only if nothing is pending, no idle watcher is active
+ * and the loop was not asked to break; update {@link #now()}; fire due timers; fire idle watchers if
+ * nothing else became pending; fire check watchers; run what is pending. Pending work runs in
+ * batches of at most about a millisecond so that busy callbacks cannot starve I/O and timers.
+ *
+ * <h2>Why not {@code ManualIoEventLoop}</h2>
+ * Netty's {@code ManualIoEventLoop} decides "am I on the loop thread" with {@code Thread.currentThread()},
+ * which inside a greenlet is the virtual thread, never the owner: every call a greenlet made would take
+ * the foreign-thread path (a task queue plus an eventfd write). The loop therefore drives the
+ * {@code IoHandler} itself, with an executor that recognizes virtual threads mounted on the owner, and
+ * follows Netty's wake-up protocol (the handler publishes its deadline before asking
+ * {@link IoHandlerContext#canBlock()}, and {@link IoHandler#wakeup()} after a foreign submission
+ * interrupts the poll), so that no wake-up is lost.
+ *
+ * <h2>Errors</h2>
+ * An exception thrown by a callback is given to the {@link #setErrorHandler error handler} (by default
+ * logged through SLF4J) and never stops the loop.
+ */
+public final class Loop implements Executor, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Loop.class);
+
+    /** I/O event mask: readable (or a connection to accept, or EOF, or an error). */
+    public static final int READ = 1;
+    /** I/O event mask: writable (or a connect finished, or an error). */
+    public static final int WRITE = 2;
+
+    /** Longest stretch of pending callbacks run back to back before I/O and timers are polled. */
+    private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
+
+    private final Backend backend;
+    private final Thread owner;
+    private final IoHandler handler;
+    private final Context context = new Context();
+
+    // Loop-thread state.
+    final TimerHeap timers = new TimerHeap();
+    final ArrayList<IdleWatcher> idles = new ArrayList<>();
+    final ArrayList<PrepareWatcher> prepares = new ArrayList<>();
+    final ArrayList<CheckWatcher> checks = new ArrayList<>();
+    final ArrayList<IoSource> ioChanges = new ArrayList<>();
+    private final Map<Object, IoSource> ioSources;
+    int activeRefs;
+    private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
+    private boolean breakRequested;
+    private boolean running;
+    private boolean pollMayBlock;
+    private long now;
+    private long iterations;
+
+    // Shared with other threads.
+    private final ConcurrentLinkedQueue<Runnable> foreign = new ConcurrentLinkedQueue<>();
+    private volatile boolean destroyed;
+    private volatile BiConsumer<Object, Throwable> errorHandler = Loop::logError;
+
+    /** A loop on the {@link Backend#auto() best backend} owned by the calling thread. */
+    public Loop() {
+        this(Backend.auto());
+    }
+
+    /**
+     * A loop on the given backend owned by the calling thread.
+     *
+     * @throws IllegalStateException if the backend does not load on this machine
+     */
+    public Loop(Backend backend) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        if (!backend.isAvailable()) {
+            throw new IllegalStateException(backend + " is not available on this machine");
+        }
+        this.owner = Carrier.current();
+        this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
+        IoHandlerFactory factory = switch (backend) {
+            case EPOLL -> EpollIoHandler.newFactory();
+            case KQUEUE -> KQueueIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
+        this.handler = factory.newHandler(new OwnerExecutor());
+        this.handler.initialize();
+        this.now = System.nanoTime();
+    }
+
+    /** The kernel poller this loop uses. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The platform thread that owns this loop. */
+    public Thread owner() {
+        return owner;
+    }
+
+    /** True when the caller runs on the owner thread (directly or as a virtual thread mounted on it). */
+    public boolean inLoopThread() {
+        return Carrier.current() == owner;
+    }
+
+    void checkThread() {
+        if (Carrier.current() != owner) {
+            throw new IllegalStateException("loop of thread '" + owner.getName()
+                    + "' used from thread '" + Thread.currentThread() + "': only async().send(), execute(), "
+                    + "runCallbackThreadsafe() and breakLoop() may be called from other threads");
+        }
+    }
+
+    void checkOpen() {
+        if (destroyed) {
+            throw new IllegalStateException("loop is destroyed");
+        }
+    }
+
+    // ---------------------------------------------------------------- watchers
+
+    /**
+     * A timer firing {@code after} from its start and then every {@code repeat} (0: once).
+     *
+     * @throws IllegalArgumentException on a negative delay
+     */
+    public TimerWatcher timer(long after, long repeat, TimeUnit unit) {
+        return timer(unit.toNanos(after), unit.toNanos(repeat));
+    }
+
+    /** A timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}. */
+    public TimerWatcher timer(long afterNanos, long repeatNanos) {
+        checkThread();
+        checkOpen();
+        return new TimerWatcher(this, afterNanos, repeatNanos);
+    }
+
+    /**
+     * An I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both. Several watchers
+     * may watch one descriptor. The loop never closes the descriptor; close the watchers before closing
+     * the descriptor.
+     *
+     * @throws UnsupportedOperationException on the NIO backend, which watches channels instead
+     * @throws IllegalArgumentException on a negative descriptor or an empty or unknown event mask
+     */
+    public IoWatcher io(int fd, int events) {
+        checkThread();
+        checkOpen();
+        if (!backend.usesFileDescriptors()) {
+            throw new UnsupportedOperationException("the " + backend
+                    + " loop watches SelectableChannels, not file descriptors: use io(SelectableChannel, events)");
+        }
+        if (fd < 0) {
+            throw new IllegalArgumentException("negative file descriptor: " + fd);
+        }
+        checkEvents(events);
+        IoSource src = ioSources.computeIfAbsent(fd, k -> IoSource.forFd(this, fd));
+        return src.newWatcher(events);
+    }
+
+    /**
+     * An I/O watcher on a non-blocking NIO channel (NIO backend only). The loop never closes the
+     * channel.
+     *
+     * @throws UnsupportedOperationException on the native backends, which watch file descriptors
+     * @throws IllegalArgumentException if the channel is blocking, or the event mask is empty or unknown
+     */
+    public IoWatcher io(SelectableChannel channel, int events) {
+        checkThread();
+        checkOpen();
+        Objects.requireNonNull(channel, "channel");
+        if (backend.usesFileDescriptors()) {
+            throw new UnsupportedOperationException("the " + backend
+                    + " loop watches file descriptors: use io(fd, events), or -D" + Backend.PROPERTY + "=nio");
+        }
+        if (channel.isBlocking()) {
+            throw new IllegalArgumentException("channel must be in non-blocking mode: " + channel);
+        }
+        checkEvents(events);
+        IoSource src = ioSources.computeIfAbsent(channel, k -> IoSource.forChannel(this, channel));
+        return src.newWatcher(events);
+    }
+
+    private static void checkEvents(int events) {
+        if (events == 0 || (events & ~(READ | WRITE)) != 0) {
+            throw new IllegalArgumentException("event mask must be READ, WRITE or READ|WRITE, got " + events);
+        }
+    }
+
+    void forgetSource(IoSource src) {
+        ioSources.remove(src.key());
+    }
+
+    /** Number of descriptors or channels with at least one open watcher (for leak checks). */
+    public int ioSourceCount() {
+        checkThread();
+        return ioSources.size();
+    }
+
+    /** A watcher run once per iteration in which nothing else was pending. */
+    public IdleWatcher idle() {
+        checkThread();
+        checkOpen();
+        return new IdleWatcher(this);
+    }
+
+    /** A watcher run at the start of every iteration, before the poll. */
+    public PrepareWatcher prepare() {
+        checkThread();
+        checkOpen();
+        return new PrepareWatcher(this);
+    }
+
+    /** A watcher run at the end of every iteration, after the poll. */
+    public CheckWatcher check() {
+        checkThread();
+        checkOpen();
+        return new CheckWatcher(this);
+    }
+
+    /** A watcher that other threads can trigger with {@link AsyncWatcher#send()}. */
+    public AsyncWatcher async() {
+        checkThread();
+        checkOpen();
+        return new AsyncWatcher(this);
+    }
+
+    // ---------------------------------------------------------------- callbacks
+
+    /**
+     * Queues {@code task} to run on the loop's thread behind everything already pending (gevent's
+     * {@code run_callback}). A pending callback keeps {@link #run()} running.
+     *
+     * @return a handle that can cancel the callback before it runs
+     */
+    public Callback runCallback(Runnable task) {
+        checkThread();
+        checkOpen();
+        Callback cb = new Callback(Objects.requireNonNull(task, "task"));
+        pending.add(cb.dispatch);
+        return cb;
+    }
+
+    /**
+     * Like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps in
+     * its poll. Tasks from one thread run in the order that thread submitted them.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the loop is destroyed
+     */
+    public Callback runCallbackThreadsafe(Runnable task) {
+        Callback cb = new Callback(Objects.requireNonNull(task, "task"));
+        execute(cb.dispatch);
+        return cb;
+    }
+
+    /**
+     * Runs {@code task} on the loop's thread, as {@link #runCallbackThreadsafe(Runnable)} without a
+     * cancellation handle (no allocation on the loop's own thread). Safe from any thread.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the loop is destroyed
+     */
+    @Override
+    public void execute(Runnable task) {
+        if (Carrier.current() == owner) {
+            if (destroyed) {
+                throw new java.util.concurrent.RejectedExecutionException("loop is destroyed");
+            }
+            pending.add(task);
+        } else {
+            submit(task);
+        }
+    }
+
+    /**
+     * Runs {@code task} on the loop's thread before everything else that is pending (a direct switch,
+     * as greenlet's {@code switch}). Loop thread only.
+     */
+    public void executeFirst(Runnable task) {
+        checkThread();
+        checkOpen();
+        pending.addFirst(Objects.requireNonNull(task, "task"));
+    }
+
+    /** Queues from the loop thread (watcher events). */
+    void queue(Runnable task) {
+        pending.add(task);
+    }
+
+    /** Queues from any thread and wakes the poll. */
+    void submit(Runnable task) {
+        if (destroyed) {
+            throw new java.util.concurrent.RejectedExecutionException("loop is destroyed");
+        }
+        foreign.offer(task);
+        handler.wakeup();
+    }
+
+    /** True when callbacks or watcher events are waiting to run. */
+    public boolean hasPending() {
+        return !pending.isEmpty() || !foreign.isEmpty();
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}. */
+    public boolean run() {
+        return run(RunMode.DEFAULT);
+    }
+
+    /**
+     * Runs the loop (libev's {@code ev_run}).
+     *
+     * @return true if referenced watchers are still active or work is pending (the loop is "alive")
+     * @throws IllegalStateException if called from another thread, on a destroyed loop, or while the
+     *                               loop is already running
+     */
+    public boolean run(RunMode mode) {
+        checkThread();
+        checkOpen();
+        if (running) {
+            throw new IllegalStateException("loop is already running: run() is not reentrant");
+        }
+        running = true;
+        try {
+            do {
+                iterations++;
+                runPending();
+                if (breakRequested || destroyed) {
+                    break;
+                }
+                if (mode == RunMode.DEFAULT && !alive()) {
+                    break;
+                }
+                if (!prepares.isEmpty()) {
+                    fireAll(prepares);
+                    runPending();
+                    if (breakRequested || destroyed) {
+                        break;
+                    }
+                }
+                applyIoChanges();
+                pollMayBlock = mode != RunMode.NOWAIT;
+                poll();
+                pollMayBlock = false;
+                now = System.nanoTime();
+                expireTimers();
+                if (!idles.isEmpty() && pending.isEmpty() && foreign.isEmpty()) {
+                    fireAll(idles);
+                }
+                if (!checks.isEmpty()) {
+                    fireAll(checks);
+                }
+                runPending();
+            } while (mode == RunMode.DEFAULT && !breakRequested && !destroyed);
+        } finally {
+            running = false;
+            breakRequested = false;
+        }
+        return !destroyed && alive();
+    }
+
+    /** True when a referenced watcher is active or work is pending. */
+    public boolean alive() {
+        return activeRefs > 0 || !pending.isEmpty() || !foreign.isEmpty();
+    }
+
+    /** True while {@link #run} executes on the owner thread. */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Number of loop iterations so far (libev's {@code ev_iteration}). */
+    public long iteration() {
+        return iterations;
+    }
+
+    /**
+     * Makes the running {@link #run} return after the callback that is running now. Safe from any
+     * thread (from another thread it takes effect when the loop next runs pending work).
+     */
+    public void breakLoop() {
+        if (Carrier.current() == owner) {
+            breakRequested = true;
+        } else if (!destroyed) {
+            submit(() -> breakRequested = true);
+        }
+    }
+
+    /**
+     * The loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
+     * iteration after the poll (libev's {@code ev_now}).
+     */
+    public long now() {
+        return now;
+    }
+
+    /** Refreshes {@link #now()} from the clock. */
+    public long updateNow() {
+        return now = System.nanoTime();
+    }
+
+    private void fireAll(ArrayList<? extends Watcher> list) {
+        // A callback may stop watchers: fire a snapshot.
+        Watcher[] snapshot = list.toArray(new Watcher[0]);
+        for (Watcher w : snapshot) {
+            if (w.isActive()) {
+                w.fire();
+            }
+        }
+    }
+
+    private void expireTimers() {
+        TimerWatcher t;
+        long n = now;
+        while ((t = timers.peek()) != null && t.deadline - n <= 0) {
+            timers.poll();
+            t.expire(n);
+        }
+    }
+
+    /** Runs pending work for at most about {@link #BATCH_NANOS}, stopping early on {@link #breakLoop()}. */
+    private void runPending() {
+        drainForeign();
+        long start = 0;
+        int count = 0;
+        Runnable task;
+        while ((task = pending.poll()) != null) {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                reportError(task, t);
+            }
+            if (breakRequested) {
+                return;
+            }
+            if (pending.isEmpty()) {
+                drainForeign();
+            }
+            if ((++count & 63) == 0) {
+                long n = System.nanoTime();
+                if (start == 0) {
+                    start = n;
+                } else if (n - start > BATCH_NANOS) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void drainForeign() {
+        Runnable r;
+        while ((r = foreign.poll()) != null) {
+            pending.add(r);
+        }
+    }
+
+    private void poll() {
+        try {
+            handler.run(context);
+        } catch (Throwable t) {
+            reportError(handler, t);
+        }
+    }
+
+    private void applyIoChanges() {
+        if (ioChanges.isEmpty()) {
+            return;
+        }
+        IoSource[] changed = ioChanges.toArray(new IoSource[0]);
+        ioChanges.clear();
+        for (IoSource s : changed) {
+            s.applyInterest();
+        }
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /**
+     * Sets who hears about exceptions that escape callbacks: it gets the callback (or watcher) and the
+     * exception. The default logs them at ERROR through SLF4J. The handler must not throw.
+     */
+    public void setErrorHandler(BiConsumer<Object, Throwable> handler) {
+        this.errorHandler = Objects.requireNonNull(handler, "handler");
+    }
+
+    void reportError(Object where, Throwable t) {
+        try {
+            errorHandler.accept(where, t);
+        } catch (Throwable t2) {
+            t2.addSuppressed(t);
+            log.error("error handler of {} failed", this, t2);
+        }
+    }
+
+    private static void logError(Object where, Throwable t) {
+        log.error("exception in loop callback {}", where, t);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** True after {@link #destroy()}. */
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    /**
+     * Releases the poller and drops all pending work; the loop cannot be used afterwards. Idempotent.
+     * Must be called on the owner thread, not while {@link #run} is on the stack of a callback that
+     * expects to continue.
+     */
+    public void destroy() {
+        checkThread();
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        for (IoSource s : ioSources.values().toArray(new IoSource[0])) {
+            s.cancelRegistration();
+        }
+        ioSources.clear();
+        ioChanges.clear();
+        timers.clear();
+        pending.clear();
+        foreign.clear();
+        try {
+            handler.prepareToDestroy();
+            handler.destroy();
+        } catch (Throwable t) {
+            log.warn("failed to destroy {} poller", backend, t);
+        }
+    }
+
+    /** Same as {@link #destroy()}. */
+    @Override
+    public void close() {
+        destroy();
+    }
+
+    IoHandler handler() {
+        return handler;
+    }
+
+    @Override
+    public String toString() {
+        return "Loop[" + backend + ", owner=" + owner.getName() + ", activeRefs=" + activeRefs
+                + ", pending=" + pending.size() + (destroyed ? ", destroyed]" : "]");
+    }
+
+    /** What Netty's handler asks before and while it polls. */
+    private final class Context implements IoHandlerContext {
+        @Override
+        public boolean canBlock() {
+            return pollMayBlock && pending.isEmpty() && foreign.isEmpty() && idles.isEmpty() && !breakRequested;
+        }
+
+        @Override
+        public long delayNanos(long currentTimeNanos) {
+            TimerWatcher t = timers.peek();
+            return t == null ? Long.MAX_VALUE : Math.max(0, t.deadline - currentTimeNanos);
+        }
+
+        @Override
+        public long deadlineNanos() {
+            TimerWatcher t = timers.peek();
+            return t == null ? -1 : (t.deadline == -1 ? 0 : t.deadline); // -1 means "no deadline" to Netty
+        }
+    }
+
+    /** The executor Netty's handler checks threads against and posts its own tasks to. */
+    private final class OwnerExecutor implements ThreadAwareExecutor {
+        @Override
+        public boolean isExecutorThread(Thread thread) {
+            return thread == owner || (thread == Thread.currentThread() && Carrier.current() == owner);
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            Loop.this.execute(command);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.gevent4j.loop;
+
+/**
+ * Fires once {@code after} nanoseconds after it was started (measured on the clock, not the cached
+ * {@link Loop#now()}, so it never fires early), then every
+ * {@code repeat} nanoseconds if {@code repeat > 0} (libev's {@code ev_timer}). Timers due at the same
+ * instant fire in the order they were started. A one-shot timer is inactive by the time its callback
+ * runs.
+ */
+public final class TimerWatcher extends Watcher {
+    private long after;
+    private long repeat;
+    long deadline;
+    long seq;
+    int heapIndex = -1;
+
+    TimerWatcher(Loop loop, long afterNanos, long repeatNanos) {
+        super(loop);
+        set(afterNanos, repeatNanos);
+    }
+
+    /**
+     * Changes the delays; takes effect at the next {@link #start(Runnable)} or {@link #again()}.
+     *
+     * @throws IllegalArgumentException if a delay is negative
+     */
+    public void set(long afterNanos, long repeatNanos) {
+        if (afterNanos < 0 || repeatNanos < 0) {
+            throw new IllegalArgumentException("negative timer delay: after=" + afterNanos + "ns repeat="
+                    + repeatNanos + "ns");
+        }
+        this.after = afterNanos;
+        this.repeat = repeatNanos;
+    }
+
+    /** Delay before the first expiry, in nanoseconds. */
+    public long after() {
+        return after;
+    }
+
+    /** Interval between expiries, in nanoseconds; 0 for a one-shot timer. */
+    public long repeat() {
+        return repeat;
+    }
+
+    /** Nanoseconds until the next expiry (relative to {@link Loop#now()}); 0 if inactive or overdue. */
+    public long remaining() {
+        return isActive() ? Math.max(0, deadline - loop.now()) : 0;
+    }
+
+    /**
+     * libev's {@code ev_timer_again}: an active repeating timer restarts its {@code repeat} interval
+     * from now; an active one-shot timer stops; an inactive repeating timer starts with
+     * {@code repeat} as its first delay, keeping its callback.
+     */
+    public void again() {
+        loop.checkThread();
+        if (isActive()) {
+            if (repeat > 0) {
+                loop.timers.remove(this);
+                deadline = System.nanoTime() + repeat;
+                loop.timers.add(this);
+            } else {
+                stop();
+            }
+        } else if (repeat > 0 && callback() != null) {
+            firstDelay = repeat;
+            start(callback());
+        }
+    }
+
+    /** Delay used by the next activation; {@link #again()} sets it to {@code repeat}. */
+    private long firstDelay = -1;
+
+    @Override
+    void onStart() {
+        long delay = firstDelay >= 0 ? firstDelay : after;
+        firstDelay = -1;
+        deadline = System.nanoTime() + delay; // the clock, not the cached now(): a timer never fires early
+        loop.timers.add(this);
+    }
+
+    @Override
+    void onStop() {
+        loop.timers.remove(this);
+    }
+
+    /** The loop found this timer due. */
+    void expire(long now) {
+        if (repeat > 0) {
+            long next = deadline + repeat;
+            deadline = next - now > 0 ? next : now + repeat; // never schedule in the past (libev does the same)
+            loop.timers.add(this);
+        } else {
+            deactivate();
+        }
+        fire();
+    }
+}
