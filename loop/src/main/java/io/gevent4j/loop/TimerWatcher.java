@@ -8,6 +8,8 @@ package io.gevent4j.loop;
  * runs.
  */
 public final class TimerWatcher extends Watcher {
+    /** Longer delays (about 73 years) are treated as this long, so that deadlines cannot overflow. */
+    static final long MAX_DELAY = Long.MAX_VALUE >> 2;
     private long after;
     private long repeat;
     long deadline;
@@ -58,7 +60,7 @@ public final class TimerWatcher extends Watcher {
         if (isActive()) {
             if (repeat > 0) {
                 loop.timers.remove(this);
-                deadline = System.nanoTime() + repeat;
+                deadline = System.nanoTime() + Math.min(repeat, MAX_DELAY);
                 loop.timers.add(this);
             } else {
                 stop();
@@ -76,7 +78,7 @@ public final class TimerWatcher extends Watcher {
     void onStart() {
         long delay = firstDelay >= 0 ? firstDelay : after;
         firstDelay = -1;
-        deadline = System.nanoTime() + delay; // the clock, not the cached now(): a timer never fires early
+        deadline = System.nanoTime() + Math.min(delay, MAX_DELAY); // the clock, not the cached now(): a timer never fires early
         loop.timers.add(this);
     }
 
@@ -88,8 +90,8 @@ public final class TimerWatcher extends Watcher {
     /** The loop found this timer due. */
     void expire(long now) {
         if (repeat > 0) {
-            long next = deadline + repeat;
-            deadline = next - now > 0 ? next : now + repeat; // never schedule in the past (libev does the same)
+            long next = deadline + Math.min(repeat, MAX_DELAY);
+            deadline = next - now > 0 ? next : now + Math.min(repeat, MAX_DELAY); // never schedule in the past (libev does the same)
             loop.timers.add(this);
         } else {
             deactivate();

@@ -1,0 +1,314 @@
+package io.gevent4j;
+
+import io.gevent4j.hub.GreenletExit;
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.RawGreenlet;
+import io.gevent4j.hub.Waitable;
+import io.gevent4j.hub.Waiter;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/**
+ * gevent's top-level functions: spawn greenlets, wait for them, sleep, time out.
+ *
+ * <pre>{@code
+ * var jobs = List.of(Gevent.spawn(() -> fetch("a")), Gevent.spawn(() -> fetch("b")));
+ * Gevent.joinall(jobs, Duration.ofSeconds(2));
+ * }</pre>
+ *
+ * <p>Every call works the same in a greenlet and on a platform thread: there, the thread's own hub
+ * runs while the call blocks, so a program can be single-threaded end to end.
+ */
+public final class Gevent {
+    private Gevent() {
+    }
+
+    /** The current thread's hub (inside a greenlet: its hub), created on first use. */
+    public static Hub getHub() {
+        return Hub.current();
+    }
+
+    /** The running greenlet; on a platform thread, its hub's main greenlet. */
+    public static RawGreenlet getcurrent() {
+        return RawGreenlet.getcurrent();
+    }
+
+    /** Creates and starts a greenlet running {@code task}. */
+    public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
+        return Greenlet.spawn(task);
+    }
+
+    /** Creates and starts a greenlet running {@code task}. */
+    public static Greenlet<Void> spawn(Runnable task) {
+        return Greenlet.of(task).start();
+    }
+
+    /** Creates a greenlet that starts after {@code delay}. */
+    public static <T> Greenlet<T> spawnLater(Duration delay, Callable<? extends T> task) {
+        return new Greenlet<T>(task).startLater(delay);
+    }
+
+    /** Creates a greenlet that starts after {@code delay}. */
+    public static Greenlet<Void> spawnLater(Duration delay, Runnable task) {
+        return Greenlet.of(task).startLater(delay);
+    }
+
+    // ------------------------------------------------------------------ sleeping
+
+    /**
+     * Blocks the current greenlet for {@code duration}; zero yields to every greenlet already
+     * runnable and then returns.
+     */
+    public static void sleep(Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        Hub.current().sleep(duration.isNegative() ? 0 : saturated(duration));
+    }
+
+    /** {@link #sleep(Duration)} in milliseconds. */
+    public static void sleep(long millis) {
+        Hub.current().sleep(millis <= 0 ? 0 : Math.multiplyExact(millis, 1_000_000L));
+    }
+
+    /** Blocks until the hub has nothing else to run. */
+    public static void idle() {
+        Hub.current().idle();
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /** Waits for all greenlets; see {@link #joinall(Collection, Duration, boolean)}. */
+    public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets) {
+        return joinall(greenlets, null, false);
+    }
+
+    /** Waits for all greenlets up to {@code timeout}. */
+    public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout) {
+        return joinall(greenlets, timeout, false);
+    }
+
+    /**
+     * Waits until all greenlets are ready or {@code timeout} (null: no limit) passes (gevent's
+     * {@code joinall}).
+     *
+     * @param raiseError stop at the first greenlet that failed and rethrow its exception
+     * @return the greenlets that are ready, in the order they became ready
+     */
+    public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout,
+                                                         boolean raiseError) {
+        if (!raiseError) {
+            return await(greenlets, timeout, -1);
+        }
+        List<G> done = new ArrayList<>();
+        for (Iterator<G> it = iwait(greenlets, timeout); it.hasNext(); ) {
+            G g = it.next();
+            done.add(g);
+            if (!g.successful()) {
+                throw sneaky(g.exception());
+            }
+        }
+        return done;
+    }
+
+    /** Kills all greenlets with {@link GreenletExit} and waits for them. */
+    public static void killall(Collection<? extends Greenlet<?>> greenlets) {
+        killall(greenlets, new GreenletExit(), true, null);
+    }
+
+    /**
+     * Kills all greenlets with {@code exception}; with {@code block}, waits up to {@code timeout} for
+     * them to die. Never throws for the greenlets' sake.
+     */
+    public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception, boolean block,
+                               Duration timeout) {
+        for (Greenlet<?> g : greenlets) {
+            g.kill(exception, false, null);
+        }
+        if (block) {
+            await(new ArrayList<>(greenlets), timeout, -1);
+        }
+    }
+
+    /**
+     * Waits for objects to become ready (gevent's {@code wait}; named so as not to shadow
+     * {@code Object.wait}).
+     *
+     * @param timeout null: no limit
+     * @param count   return once this many are ready; negative: all of them
+     * @return the ready objects, in the order they became ready
+     */
+    public static <W extends Waitable> List<W> await(Collection<W> objects, Duration timeout, int count) {
+        List<W> out = new ArrayList<>();
+        int want = count < 0 ? objects.size() : Math.min(count, objects.size());
+        if (want == 0) {
+            return out;
+        }
+        Iterator<W> it = iwait(objects, timeout);
+        try {
+            while (out.size() < want && it.hasNext()) {
+                out.add(it.next());
+            }
+        } finally {
+            ((IWait<W>) it).close();
+        }
+        return out;
+    }
+
+    /**
+     * Yields the objects as they become ready, for up to {@code timeout} in all (null: no limit);
+     * iteration ends early when the time is up (gevent's {@code iwait}).
+     */
+    public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects, Duration timeout) {
+        return new IWait<>(objects, timeout);
+    }
+
+    /** Runs {@code task}; if {@code timeout} passes first, throws the {@link Timeout}. */
+    public static <T> T withTimeout(Duration timeout, Callable<T> task) {
+        Timeout t = Timeout.start(timeout);
+        try {
+            return task.call();
+        } catch (Exception e) {
+            throw sneaky(e);
+        } finally {
+            t.cancel();
+        }
+    }
+
+    /**
+     * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue}. Other
+     * timeouts propagate.
+     */
+    public static <T> T withTimeout(Duration timeout, Callable<T> task, T timeoutValue) {
+        Timeout t = Timeout.start(timeout);
+        try {
+            return task.call();
+        } catch (Timeout e) {
+            if (e == t) {
+                return timeoutValue;
+            }
+            throw e;
+        } catch (Exception e) {
+            throw sneaky(e);
+        } finally {
+            t.cancel();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    private static long saturated(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** gevent's {@code iwait}: links every object to one waiter and hands them out as they fire. */
+    private static final class IWait<W extends Waitable> implements Iterator<W>, AutoCloseable {
+        private final List<W> objects;
+        private final ArrayDeque<W> readyQueue = new ArrayDeque<>();
+        private final List<Runnable> links = new ArrayList<>();
+        private final Hub hub = Hub.current();
+        private final long deadline;
+        private final boolean hasDeadline;
+        private Waiter<Object> waiter;
+        private int remaining;
+        private boolean closed;
+        private final AutoCloseable external;
+
+        IWait(Collection<W> objects, Duration timeout) {
+            this.objects = new ArrayList<>(objects);
+            this.remaining = this.objects.size();
+            this.hasDeadline = timeout != null;
+            this.deadline = hasDeadline ? System.nanoTime() + saturated(timeout) : 0;
+            boolean foreign = false;
+            for (W w : this.objects) {
+                foreign |= w.hub() != null && w.hub() != hub;
+            }
+            this.external = foreign ? hub.externalWait() : null; // woken from another hub's thread
+            for (W w : this.objects) {
+                Runnable link = () -> arrived(w);
+                links.add(link);
+                w.rawlink(link);
+            }
+        }
+
+        private void arrived(W w) {
+            if (!hub.inHubThread()) {
+                hub.loop().execute(() -> arrived(w));
+                return;
+            }
+            readyQueue.add(w);
+            Waiter<Object> wt = waiter;
+            if (wt != null) {
+                wt.switchTo(null);
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (!readyQueue.isEmpty()) {
+                return true;
+            }
+            if (closed || remaining == 0) {
+                close();
+                return false;
+            }
+            long left = hasDeadline ? deadline - System.nanoTime() : -1;
+            if (hasDeadline && left <= 0) {
+                close();
+                return false;
+            }
+            Waiter<Object> wt = new Waiter<>(hub);
+            waiter = wt;
+            try {
+                wt.await(hasDeadline ? Duration.ofNanos(left) : null);
+            } finally {
+                waiter = null;
+            }
+            if (readyQueue.isEmpty()) {
+                close();
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public W next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            remaining--;
+            return readyQueue.poll();
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (int i = 0; i < objects.size(); i++) {
+                objects.get(i).unlink(links.get(i));
+            }
+            if (external != null) {
+                try {
+                    external.close();
+                } catch (Exception ignored) {
+                    // cannot fail
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+package io.gevent4j;
+
+import io.gevent4j.hub.GreenletExit;
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.RawGreenlet;
+import io.gevent4j.hub.Waitable;
+import io.gevent4j.hub.Waiter;
+import io.gevent4j.loop.TimerWatcher;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * gevent's {@code Greenlet}: a task running in its own greenlet on a hub, with a result.
+ *
+ * <p>Lifecycle: created → {@link #start() started} (runnable, then running or blocked) → ready
+ * (dead). It ends with a value (what the task returned; for a {@link GreenletExit} kill, the
+ * exception itself, which counts as success) or an exception (which the hub logs once and stores).
+ * An exception never kills the hub. A greenlet killed before it started never runs its task.
+ *
+ * <p>Links: {@link #rawlink(Runnable)} callbacks run in a hub callback once the greenlet is ready, in
+ * the order added; {@link #link(Consumer)} callbacks each run in a new greenlet. Links added after
+ * death still fire.
+ *
+ * <p>{@link #start()}, {@link #kill()}, {@link #join()}, {@link #get()}, links and the state getters
+ * are safe from any thread; joining from another thread waits on that thread's own hub.
+ *
+ * @param <T> the result type
+ */
+public class Greenlet<T> extends RawGreenlet implements Waitable {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final Callable<? extends T> task;
+    private volatile String name;
+    private volatile boolean ready;
+    private volatile T value;
+    private volatile Throwable exception;
+    private final CopyOnWriteArrayList<Runnable> links = new CopyOnWriteArrayList<>();
+    private TimerWatcher startTimer;
+
+    /** A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}. */
+    public Greenlet(Callable<? extends T> task) {
+        this(Hub.current(), task);
+    }
+
+    /** A greenlet of {@code hub} that will run {@code task}. */
+    public Greenlet(Hub hub, Callable<? extends T> task) {
+        super(hub, null);
+        this.task = Objects.requireNonNull(task, "task");
+    }
+
+    /** A greenlet running a task without a result. */
+    public static Greenlet<Void> of(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        return new Greenlet<>(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    /** Creates and starts a greenlet (gevent's {@code Greenlet.spawn}). */
+    public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
+        Greenlet<T> g = new Greenlet<>(task);
+        g.start();
+        return g;
+    }
+
+    @Override
+    protected Object run(Object[] args) throws Exception {
+        return task.call();
+    }
+
+    /**
+     * Schedules the greenlet to run: it runs after the greenlets that are already runnable.
+     *
+     * @throws IllegalStateException if it was started already
+     * @return this
+     */
+    public Greenlet<T> start() {
+        launch();
+        return this;
+    }
+
+    /**
+     * Schedules the greenlet to start after {@code delay} (gevent's {@code start_later}). Safe from any
+     * thread; killing it before then cancels the start.
+     *
+     * @return this
+     */
+    public Greenlet<T> startLater(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("negative delay: " + delay);
+        }
+        onHub(() -> {
+            if (started() || startTimer != null) {
+                throw new IllegalStateException(this + " was already started");
+            }
+            TimerWatcher t = hub().loop().timer(delay.toNanos(), 0);
+            startTimer = t;
+            t.start(() -> {
+                startTimer = null;
+                t.close();
+                if (!started()) {
+                    launch();
+                }
+            });
+        });
+        return this;
+    }
+
+    private void onHub(Runnable r) {
+        if (hub().inHubThread()) {
+            r.run();
+        } else {
+            hub().loop().execute(r);
+        }
+    }
+
+    /** The greenlet's name (default {@code Greenlet-N}). */
+    public String getName() {
+        String n = name;
+        if (n == null) {
+            n = name = "Greenlet-" + IDS.incrementAndGet();
+        }
+        return n;
+    }
+
+    /** Sets the greenlet's name. */
+    public Greenlet<T> setName(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+        return this;
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** True once the greenlet ended (or was killed before it started). */
+    @Override
+    public boolean ready() {
+        return ready;
+    }
+
+    /** True when it ended without an exception (a {@link GreenletExit} kill counts as success). */
+    public boolean successful() {
+        return ready && exception == null;
+    }
+
+    /** The result, or null before the end or after a failure. */
+    public T value() {
+        return value;
+    }
+
+    /** The exception it died of, or null. */
+    public Throwable exception() {
+        return exception;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void finished(Object result, Throwable failure) {
+        if (failure instanceof GreenletExit) {
+            value = (T) failure;
+        } else if (failure != null) {
+            exception = failure;
+            hub().handleError(this, failure);
+        } else {
+            value = (T) result;
+        }
+        ready = true;
+        if (startTimer != null) {
+            startTimer.close();
+            startTimer = null;
+        }
+        if (!links.isEmpty()) {
+            hub().loop().execute(this::notifyLinks);
+        }
+    }
+
+    private void notifyLinks() {
+        for (Runnable r : links) {
+            if (links.remove(r)) {
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    hub().handleError(r, t);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ links
+
+    /** Runs {@code callback} in a hub callback when the greenlet is ready (at once-ish if it is). */
+    @Override
+    public void rawlink(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        links.add(callback);
+        if (ready && links.remove(callback)) {
+            hub().loop().execute(() -> {
+                try {
+                    callback.run();
+                } catch (Throwable t) {
+                    hub().handleError(callback, t);
+                }
+            });
+        }
+    }
+
+    @Override
+    public boolean unlink(Runnable callback) {
+        return links.remove(callback);
+    }
+
+    /** Runs {@code callback(this)} in a new greenlet when this one is ready. */
+    public void link(Consumer<? super Greenlet<T>> callback) {
+        rawlink(new SpawnedLink<>(this, callback, 0));
+    }
+
+    /** Like {@link #link} but only if the greenlet ended successfully. */
+    public void linkValue(Consumer<? super Greenlet<T>> callback) {
+        rawlink(new SpawnedLink<>(this, callback, 1));
+    }
+
+    /** Like {@link #link} but only if the greenlet died of an exception. */
+    public void linkException(Consumer<? super Greenlet<T>> callback) {
+        rawlink(new SpawnedLink<>(this, callback, 2));
+    }
+
+    /** Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}. */
+    public boolean unlink(Consumer<? super Greenlet<T>> callback) {
+        return links.remove(new SpawnedLink<>(this, callback, 0));
+    }
+
+    private static final class SpawnedLink<T> implements Runnable {
+        final Greenlet<T> source;
+        final Consumer<? super Greenlet<T>> callback;
+        final int mode;
+
+        SpawnedLink(Greenlet<T> source, Consumer<? super Greenlet<T>> callback, int mode) {
+            this.source = source;
+            this.callback = Objects.requireNonNull(callback, "callback");
+            this.mode = mode;
+        }
+
+        @Override
+        public void run() {
+            if (mode == 1 && !source.successful() || mode == 2 && source.successful()) {
+                return;
+            }
+            new Greenlet<>(source.hub(), () -> {
+                callback.accept(source);
+                return null;
+            }).start();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SpawnedLink<?> s && s.callback == callback;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(callback);
+        }
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /** Waits until the greenlet is ready. */
+    public void join() {
+        join(null);
+    }
+
+    /**
+     * Waits until the greenlet is ready or {@code timeout} passed (null: no limit).
+     *
+     * @return whether it is ready
+     */
+    public boolean join(Duration timeout) {
+        if (ready) {
+            return true;
+        }
+        Hub here = Hub.current();
+        Waiter<Object> waiter = new Waiter<>(here);
+        Runnable link = waiter.switchNull();
+        AutoCloseable external = here != hub() ? here.externalWait() : null;
+        rawlink(link);
+        try {
+            waiter.await(timeout);
+        } finally {
+            unlink(link);
+            if (external != null) {
+                try {
+                    external.close();
+                } catch (Exception ignored) {
+                    // cannot fail
+                }
+            }
+        }
+        return ready;
+    }
+
+    /** Waits for the result; rethrows the exception the greenlet died of. */
+    public T get() {
+        return get(null);
+    }
+
+    /**
+     * Waits up to {@code timeout} for the result; rethrows the exception the greenlet died of.
+     *
+     * @throws Timeout if it is not ready in time
+     */
+    public T get(Duration timeout) {
+        if (!join(timeout)) {
+            throw new Timeout(timeout);
+        }
+        Throwable e = exception;
+        if (e != null) {
+            throw Gevent.sneaky(e);
+        }
+        return value;
+    }
+
+    // ------------------------------------------------------------------ killing
+
+    /** Kills with {@link GreenletExit} and waits for the death. */
+    public void kill() {
+        kill(new GreenletExit(), true, null);
+    }
+
+    /**
+     * Raises {@code exception} in the greenlet at its blocking point (its {@code finally} blocks run);
+     * a greenlet not started yet never runs. With {@code block}, waits up to {@code timeout} (null: no
+     * limit) for it to die. Never throws, whatever happens to the greenlet.
+     */
+    public void kill(Throwable exception, boolean block, Duration timeout) {
+        Objects.requireNonNull(exception, "exception");
+        if (ready) {
+            return;
+        }
+        onHub(() -> {
+            if (startTimer != null) {
+                startTimer.close();
+                startTimer = null;
+            }
+            if (!finishUnstarted(exception)) {
+                hub().loop().execute(() -> hub().throwTo(this, exception));
+            }
+        });
+        if (block) {
+            try {
+                join(timeout);
+            } catch (Timeout | GreenletExit e) {
+                throw e; // the caller's own timeout or kill: not ours to swallow
+            } catch (RuntimeException ignored) {
+                // kill() never throws for the target's sake
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        String state = ready ? (exception != null ? "failed: " + exception : "dead") : started() ? "started" : "new";
+        return "<Greenlet \"" + getName() + "\" " + state + ">";
+    }
+}

@@ -1,0 +1,107 @@
+package io.gevent4j;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.RawGreenlet;
+import io.gevent4j.loop.TimerWatcher;
+
+import java.time.Duration;
+
+/**
+ * gevent's {@code Timeout}: an exception that is also a timer. {@link #start(Duration)} arms it for the
+ * current greenlet; when it expires it is thrown in that greenlet at its current (or next) blocking
+ * point. {@link #cancel()} or {@link #close()} disarms it, so try-with-resources scopes it:
+ * <pre>{@code
+ * Timeout t = Timeout.start(Duration.ofSeconds(2));
+ * try {
+ *     reply = socket.read();
+ * } catch (Timeout e) {
+ *     if (e != t) throw e;     // someone else's timeout: not ours to handle
+ *     reply = null;
+ * } finally {
+ *     t.cancel();
+ * }
+ * }</pre>
+ * A caught timeout is told apart from another one by identity. A timeout of {@code null} never fires.
+ * A timeout is for the greenlet (or owner thread) that started it; {@link #start()} and
+ * {@link #cancel()} must be called on its hub's thread.
+ */
+public class Timeout extends RuntimeException implements AutoCloseable {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Duration duration;
+    private transient TimerWatcher timer;
+    private transient RawGreenlet target;
+
+    /** An unstarted timeout of {@code duration}; null never fires. */
+    public Timeout(Duration duration) {
+        super(duration == null ? "Timeout (never)" : "Timeout after " + format(duration), null, false, true);
+        if (duration != null && duration.isNegative()) {
+            throw new IllegalArgumentException("negative timeout: " + duration);
+        }
+        this.duration = duration;
+    }
+
+    /** Creates and {@link #start() starts} a timeout for the current greenlet. */
+    public static Timeout start(Duration duration) {
+        Timeout t = new Timeout(duration);
+        t.start();
+        return t;
+    }
+
+    /**
+     * Arms this timeout for the current greenlet (restarting it if armed).
+     *
+     * @return this
+     */
+    public Timeout start() {
+        cancel();
+        if (duration == null) {
+            return this;
+        }
+        Hub hub = Hub.current();
+        target = RawGreenlet.getcurrent();
+        timer = hub.loop().timer(Math.max(0, saturatedNanos(duration)), 0);
+        RawGreenlet g = target;
+        timer.start(() -> hub.throwTo(g, this));
+        return this;
+    }
+
+    /** The configured duration; null for a timeout that never fires. */
+    public Duration duration() {
+        return duration;
+    }
+
+    /** True while armed and not yet expired. */
+    public boolean pending() {
+        TimerWatcher t = timer;
+        return t != null && t.isActive();
+    }
+
+    /** Disarms the timeout. Idempotent. */
+    public void cancel() {
+        TimerWatcher t = timer;
+        if (t != null) {
+            timer = null;
+            t.close();
+        }
+    }
+
+    /** Same as {@link #cancel()}. */
+    @Override
+    public void close() {
+        cancel();
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static String format(Duration d) {
+        long ms = d.toMillis();
+        return ms < 10_000 && d.toNanos() % 1_000_000 == 0 ? ms + " ms" : d.toString();
+    }
+}

@@ -1,0 +1,412 @@
+package io.gevent4j.hub;
+
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A raw greenlet, as the {@code greenlet} library defines it: a function with its own stack that runs
+ * only when something {@link #switchTo switches} to it, and that gives control back by switching to
+ * another greenlet, by blocking, or by ending (then control and its result go to its
+ * {@link #parent()}).
+ *
+ * <p>Every greenlet is a virtual thread scheduled by its {@link Hub}; the hub's owner thread is the
+ * hub's <em>main greenlet</em>. {@link #switchTo} makes the target run next, before anything else
+ * queued on the hub, and parks the caller until something switches back to it; what that switch
+ * passes is what {@code switchTo} returns. The classic program
+ * <pre>{@code
+ * RawGreenlet[] g = new RawGreenlet[2];
+ * g[0] = new RawGreenlet(a -> { print(12); g[1].switchTo(); print(34); return null; });
+ * g[1] = new RawGreenlet(a -> { print(56); g[0].switchTo(); print(78); return null; });
+ * g[0].switchTo();   // prints 12 56 34, never 78
+ * }</pre>
+ *
+ * <p>States: <em>new</em> (not started) → <em>started</em> (its body began; it is running, runnable or
+ * parked) → <em>dead</em> (its run function returned or threw). A greenlet parked in a raw switch, on a
+ * {@link Waiter} or anywhere else stays started. An exception that escapes the run function goes to
+ * the parent (its pending {@code switchTo} throws it), except {@link GreenletExit}, which ends the
+ * greenlet normally with the exception as its result. Switching to a dead greenlet switches to its
+ * parent.
+ *
+ * <p>All methods must be called on the hub's thread (from one of its greenlets or its owner).
+ */
+public class RawGreenlet {
+    private static final Object[] NO_ARGS = {};
+
+    final Hub hub;
+    private RawGreenlet parent;
+    private final Function<Object[], Object> function;
+    private final boolean main;
+    /** The virtual thread; for the main greenlet, the owner thread. */
+    volatile Thread thread;
+    private volatile boolean started;
+    private volatile boolean dead;
+
+    // Hub-thread state.
+    /** Value and exception passed by the switch that resumes this greenlet. */
+    private Object transfer;
+    private Throwable transferThrow;
+    private boolean switchResumed;
+    private boolean inSwitch;
+    private Object[] startArgs = NO_ARGS;
+    /** The waiter this greenlet is parked on, if any. */
+    Waiter<?> blockedOn;
+    /** An exception to throw at the next blocking point (a kill or timeout that found it busy). */
+    Throwable pendingThrow;
+    /** The main greenlet was resumed (the loop it runs must stop). */
+    boolean mainResumed;
+
+    /** The main greenlet of {@code hub}. */
+    RawGreenlet(Hub hub) {
+        this.hub = hub;
+        this.parent = null;
+        this.function = null;
+        this.thread = hub.owner();
+        this.started = true;
+        this.main = true;
+    }
+
+    /**
+     * A greenlet that will run {@code run} with the arguments of the first switch to it; its parent is
+     * the current greenlet.
+     */
+    public RawGreenlet(Function<Object[], Object> run) {
+        this(run, getcurrent());
+    }
+
+    /** A greenlet with an explicit parent (which must belong to the same hub). */
+    public RawGreenlet(Function<Object[], Object> run, RawGreenlet parent) {
+        this(Objects.requireNonNull(parent, "parent").hub, parent, Objects.requireNonNull(run, "run"));
+    }
+
+    /**
+     * For subclasses that override {@link #run(Object[])}: a greenlet of {@code hub} whose parent is
+     * {@code parent}, or none (the hub: when it ends, control simply returns to the hub).
+     */
+    protected RawGreenlet(Hub hub, RawGreenlet parent) {
+        this(hub, parent, null);
+    }
+
+    private RawGreenlet(Hub hub, RawGreenlet parent, Function<Object[], Object> run) {
+        this.hub = Objects.requireNonNull(hub, "hub");
+        if (parent != null && parent.hub != hub) {
+            throw new IllegalArgumentException("parent belongs to another hub");
+        }
+        this.parent = parent;
+        this.function = run;
+        this.main = false;
+    }
+
+    /** The greenlet running now: inside a greenlet that greenlet, else the main greenlet of this thread's hub. */
+    public static RawGreenlet getcurrent() {
+        if (Hub.CURRENT.isBound()) {
+            return Hub.CURRENT.get();
+        }
+        return Hub.current().mainGreenlet();
+    }
+
+    /** The hub this greenlet runs on. */
+    public final Hub hub() {
+        return hub;
+    }
+
+    /** Where control and the result go when this greenlet ends; null: the hub itself. */
+    public final RawGreenlet parent() {
+        return parent;
+    }
+
+    /**
+     * Changes the parent.
+     *
+     * @throws IllegalArgumentException if that would make a cycle or cross hubs
+     */
+    public final void setParent(RawGreenlet newParent) {
+        for (RawGreenlet p = newParent; p != null; p = p.parent) {
+            if (p == this) {
+                throw new IllegalArgumentException("cyclic parent chain");
+            }
+        }
+        if (newParent != null && newParent.hub != hub) {
+            throw new IllegalArgumentException("parent belongs to another hub");
+        }
+        this.parent = newParent;
+    }
+
+    /** True once the run function returned or threw (never for the main greenlet). */
+    public final boolean dead() {
+        return dead;
+    }
+
+    /** True once the greenlet's body began running. */
+    public final boolean started() {
+        return started;
+    }
+
+    /** True for the hub's owner thread. */
+    public final boolean isMain() {
+        return main;
+    }
+
+    /** True while the greenlet is started, not dead (greenlet's {@code bool(g)}). */
+    public final boolean isActive() {
+        return started && !dead;
+    }
+
+    /**
+     * The greenlet's body; the default calls the function given to the constructor.
+     *
+     * @param args the arguments of the first switch
+     */
+    protected Object run(Object[] args) throws Exception {
+        if (function == null) {
+            throw new UnsupportedOperationException("no run function: override run(Object[])");
+        }
+        return function.apply(args);
+    }
+
+    /**
+     * Transfers control to this greenlet (greenlet's {@code switch}): starts it with {@code args} or
+     * resumes its pending {@code switchTo} with them; parks the caller until something switches back.
+     *
+     * @return what the switch back passes: null for no value, the value for one, an {@code Object[]}
+     *         for several
+     * @throws IllegalStateException if this greenlet is parked somewhere other than a switch (on a
+     *                               {@link Waiter} or in a JDK call), or belongs to another hub
+     */
+    public final Object switchTo(Object... args) {
+        return transferTo(args == null ? NO_ARGS : args, null);
+    }
+
+    /**
+     * Raises {@code error} in this greenlet at the point where it is suspended (greenlet's
+     * {@code throw}) and switches to it; a greenlet not started yet dies at once with it, going to
+     * its parent.
+     *
+     * @return what the switch back to the caller passes
+     */
+    public final Object throwInto(Throwable error) {
+        return transferTo(NO_ARGS, Objects.requireNonNull(error, "error"));
+    }
+
+    private Object transferTo(Object[] args, Throwable error) {
+        hub.checkHubThread();
+        RawGreenlet cur = getcurrent();
+        if (cur.hub != hub) {
+            throw new IllegalStateException("cannot switch to a greenlet of another hub");
+        }
+        RawGreenlet target = this;
+        while (target.dead) {
+            target = target.parent != null ? target.parent : hub.mainGreenlet();
+        }
+        if (target == cur) {
+            if (error != null) {
+                throw Waiter.sneaky(error);
+            }
+            return pack(args);
+        }
+        if (!target.started) {
+            synchronized (target) {
+                target.started = true;
+            }
+            target.startArgs = args;
+            target.pendingThrow = error;
+            hub.startThread(target, true);
+        } else if (target.inSwitch || (target.isMain() && target.blockedOn == null)) {
+            target.transfer = pack(args);
+            target.transferThrow = error;
+            target.switchResumed = true;
+            hub.resume(target, true);
+        } else {
+            throw new IllegalStateException("cannot switch to " + target
+                    + ": it is not suspended in a switch (it waits on the hub or in a JDK call)");
+        }
+        return cur.suspend();
+    }
+
+    /** Parks the current greenlet in a switch until something switches back to it. */
+    private Object suspend() {
+        inSwitch = true;
+        try {
+            hub.block(this, () -> switchResumed, true, "a switch back to " + this);
+        } finally {
+            inSwitch = false;
+        }
+        switchResumed = false;
+        mainResumed = false;
+        Object v = transfer;
+        Throwable t = transferThrow;
+        transfer = null;
+        transferThrow = null;
+        if (t != null) {
+            throw Waiter.sneaky(t);
+        }
+        return v;
+    }
+
+    private static Object pack(Object[] args) {
+        return args.length == 0 ? null : args.length == 1 ? args[0] : args.clone();
+    }
+
+    /**
+     * Delivers {@code error} to this greenlet from a hub callback (a kill or a timeout): thrown at once
+     * where it is parked on the hub, or at its next blocking point (a JDK blocking call is interrupted).
+     */
+    final void deliver(Throwable error) {
+        if (dead) {
+            return;
+        }
+        if (!started) {
+            pendingThrow = error;
+            return;
+        }
+        Waiter<?> w = blockedOn;
+        if (w != null) {
+            w.throwInto(error);
+        } else if (inSwitch) {
+            transferThrow = error;
+            switchResumed = true;
+            hub.resume(this, false);
+        } else if (isMain()) {
+            pendingThrow = error;
+            hub.loop().breakLoop();
+        } else {
+            pendingThrow = error;
+            Thread t = thread;
+            if (t != null && t != Thread.currentThread()) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** Throws the pending kill or timeout, if any; called at blocking points. */
+    final void checkPendingThrow() {
+        Throwable t = pendingThrow;
+        if (t != null) {
+            pendingThrow = null;
+            if (!isMain()) {
+                Thread.interrupted(); // the interrupt that carried it is consumed with it
+            }
+            throw Waiter.sneaky(t);
+        }
+    }
+
+    /**
+     * Starts this greenlet's body in FIFO order with the other runnable greenlets (gevent's
+     * {@code Greenlet.start}); safe from any thread.
+     *
+     * @throws IllegalStateException if it was started already
+     */
+    protected final void launch() {
+        synchronized (this) {
+            if (started) {
+                throw new IllegalStateException(this + " was already started");
+            }
+            started = true;
+        }
+        try {
+            hub.startThread(this, false);
+        } catch (RuntimeException | Error e) {
+            started = false;
+            throw e;
+        }
+    }
+
+    /**
+     * Ends a greenlet that was never started, as if its body had died of {@code error} at once
+     * (a kill before start). Hub thread only.
+     *
+     * @return false if it had started
+     */
+    protected final boolean finishUnstarted(Throwable error) {
+        hub.checkHubThread();
+        synchronized (this) {
+            if (started) {
+                return false;
+            }
+            started = true;
+        }
+        dead = true;
+        try {
+            finished(null, error);
+        } catch (Throwable t) {
+            hub.handleError(this, t);
+        }
+        return true;
+    }
+
+    /** The virtual thread's code. */
+    final void body() {
+        ScopedValue.where(Hub.CURRENT, this).run(this::runBody);
+    }
+
+    private void runBody() {
+        hub.live++;
+        Object result = null;
+        Throwable failure = null;
+        try {
+            Throwable early = pendingThrow;
+            if (early != null) {
+                pendingThrow = null;
+                failure = early; // killed before it started: the run function never runs
+            } else {
+                Object[] args = startArgs;
+                startArgs = NO_ARGS;
+                result = run(args);
+            }
+        } catch (Throwable t) {
+            failure = t;
+        }
+        // A kill that arrived while the greenlet was finishing, or that surfaced as an interrupt.
+        Throwable late = pendingThrow;
+        if (late != null) {
+            pendingThrow = null;
+            Thread.interrupted();
+            if (failure instanceof InterruptedException || failure != null && failure.getCause() instanceof InterruptedException) {
+                failure = late;
+            }
+        }
+        hub.live--;
+        dead = true;
+        try {
+            finished(result, failure);
+        } catch (Throwable t) {
+            hub.handleError(this, t);
+        }
+    }
+
+    /**
+     * Called in the dying greenlet once its run function ended. The default passes the result, or
+     * the exception ({@link GreenletExit} counts as a result), to the parent with a switch; with no
+     * parent an escaping exception is reported to the hub.
+     */
+    protected void finished(Object result, Throwable failure) {
+        if (failure instanceof GreenletExit) {
+            result = failure;
+            failure = null;
+        }
+        RawGreenlet p = parent;
+        while (p != null && p.dead) {
+            p = p.parent;
+        }
+        if (p == null) {
+            if (failure != null) {
+                hub.handleError(this, failure);
+            }
+            return;
+        }
+        if (p.inSwitch || (p.isMain() && p.blockedOn == null)) {
+            p.transfer = result;
+            p.transferThrow = failure;
+            p.switchResumed = true;
+            hub.resume(p, true);
+        } else if (failure != null) {
+            hub.handleError(this, failure); // the parent is not waiting for us: do not lose the error
+        }
+    }
+
+    @Override
+    public String toString() {
+        String state = isMain() ? "main" : dead ? "dead" : started ? "started" : "new";
+        return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this)) + "["
+                + state + "]";
+    }
+}

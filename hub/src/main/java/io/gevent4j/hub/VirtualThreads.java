@@ -1,0 +1,60 @@
+package io.gevent4j.hub;
+
+import java.lang.reflect.Constructor;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Makes virtual threads whose scheduler is a given {@link Executor}. JDK 25 has no public API for
+ * that; {@code java.lang.ThreadBuilders$VirtualThreadBuilder} has a package-private constructor taking
+ * the executor, reachable only with {@value #FLAG}. Without the flag the first use throws an
+ * exception that names it.
+ */
+final class VirtualThreads {
+    static final String FLAG = "--add-opens java.base/java.lang=ALL-UNNAMED";
+
+    private static final Constructor<?> BUILDER;
+    private static final Throwable FAILURE;
+
+    static {
+        Constructor<?> c = null;
+        Throwable failure = null;
+        try {
+            Class<?> cls = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder");
+            c = cls.getDeclaredConstructor(Executor.class);
+            c.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            c = null;
+            failure = e;
+        }
+        BUILDER = c;
+        FAILURE = failure;
+    }
+
+    private VirtualThreads() {
+    }
+
+    /** True when greenlets can be made in this JVM. */
+    static boolean available() {
+        return BUILDER != null;
+    }
+
+    /**
+     * A factory of unstarted virtual threads scheduled by {@code scheduler}.
+     *
+     * @throws IllegalStateException naming the missing JVM flag
+     */
+    static ThreadFactory factory(Executor scheduler) {
+        if (BUILDER == null) {
+            throw new IllegalStateException("gevent4j greenlets are virtual threads scheduled by their hub, which "
+                    + "needs the JVM flag: " + FLAG + " (add it to the java command line, or to "
+                    + "JDK_JAVA_OPTIONS)", FAILURE);
+        }
+        try {
+            Thread.Builder.OfVirtual builder = (Thread.Builder.OfVirtual) BUILDER.newInstance(scheduler);
+            return builder.factory();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create a virtual thread builder with a custom scheduler", e);
+        }
+    }
+}

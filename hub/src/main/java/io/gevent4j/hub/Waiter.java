@@ -1,0 +1,191 @@
+package io.gevent4j.hub;
+
+import io.gevent4j.loop.Loop;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one waiting protocol (gevent's {@code Waiter}): a greenlet calls {@link #get()} and parks until
+ * something calls {@link #switchTo(Object)} (the value is returned) or {@link #throwInto(Throwable)} (the
+ * exception is thrown). A value or exception delivered before {@code get()} is kept, so there is no
+ * lost wake-up whichever comes first. Typical use: start a watcher whose callback is the waiter's
+ * {@link #switchNull()}, call {@code get()}, stop the watcher in {@code finally}.
+ *
+ * <p>A waiter is for one waiting greenlet and one delivery: the first {@code switchTo}/{@code throwInto}
+ * wins and later ones are ignored. {@code switchTo} and {@code throwInto} may be called from any
+ * thread (from another thread they are queued on the hub's loop). While a greenlet is parked in
+ * {@code get()}, a kill or {@code Timeout} aimed at it is delivered through {@code throwInto}.
+ *
+ * <p>States: EMPTY → (get) WAITING → (switch/throw) READY → (get returns) CONSUMED; or EMPTY →
+ * READY when the delivery comes first.
+ */
+public final class Waiter<T> {
+    private final Hub hub;
+    private boolean ready;
+    private T value;
+    private Throwable error;
+    private RawGreenlet waiting;
+    private Runnable switchNull;
+
+    /** A waiter on the calling thread's hub. */
+    public Waiter() {
+        this(Hub.current());
+    }
+
+    /** A waiter on {@code hub}. */
+    public Waiter(Hub hub) {
+        this.hub = hub;
+    }
+
+    /** The hub this waiter belongs to. */
+    public Hub hub() {
+        return hub;
+    }
+
+    /** True when a value or exception was delivered. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** True when a value (not an exception) was delivered. */
+    public boolean successful() {
+        return ready && error == null;
+    }
+
+    /** The delivered value, or null. */
+    public T value() {
+        return value;
+    }
+
+    /** The delivered exception, or null. */
+    public Throwable exception() {
+        return error;
+    }
+
+    /** A callback that delivers {@code null}: the usual watcher callback. Allocated once. */
+    public Runnable switchNull() {
+        Runnable r = switchNull;
+        if (r == null) {
+            r = switchNull = () -> switchTo(null);
+        }
+        return r;
+    }
+
+    /** Wakes the waiting greenlet with {@code value}. Ignored if something was already delivered. */
+    public void switchTo(T value) {
+        if (!hub.inHubThread()) {
+            hub.loop().execute(() -> switchTo(value));
+            return;
+        }
+        if (ready) {
+            return;
+        }
+        this.value = value;
+        ready = true;
+        wake();
+    }
+
+    /** Wakes the waiting greenlet by throwing {@code error} in it. Ignored if something was already delivered. */
+    public void throwInto(Throwable error) {
+        if (!hub.inHubThread()) {
+            hub.loop().execute(() -> throwInto(error));
+            return;
+        }
+        if (ready) {
+            return;
+        }
+        this.error = error;
+        ready = true;
+        wake();
+    }
+
+    private void wake() {
+        RawGreenlet g = waiting;
+        if (g != null) {
+            hub.resume(g, false);
+        }
+    }
+
+    /**
+     * Parks the calling greenlet until a delivery, then returns the value or throws the exception (an
+     * exception thrown in is rethrown as is, checked or not).
+     *
+     * @throws IllegalStateException if another greenlet is already waiting on this waiter, or the
+     *                               caller is not on the hub's thread
+     */
+    public T get() {
+        await(-1);
+        if (error != null) {
+            throw sneaky(error);
+        }
+        return value;
+    }
+
+    /**
+     * Parks the calling greenlet until a delivery or until {@code timeout} passes.
+     *
+     * @return true if something was delivered (then {@link #get()} returns at once), false on timeout
+     */
+    public boolean await(long timeout, TimeUnit unit) {
+        return await(Math.max(0, unit.toNanos(timeout)));
+    }
+
+    /**
+     * Parks the calling greenlet until a delivery or until {@code timeout} passes; null waits forever.
+     *
+     * @return true if something was delivered, false on timeout
+     */
+    public boolean await(java.time.Duration timeout) {
+        return await(Hub.nanos(timeout));
+    }
+
+    /** {@code nanos < 0}: no timeout. */
+    boolean await(long nanos) {
+        hub.checkHubThread();
+        RawGreenlet cur = RawGreenlet.getcurrent();
+        cur.checkPendingThrow();
+        if (ready) {
+            return true;
+        }
+        if (waiting != null) {
+            throw new IllegalStateException("a greenlet is already waiting on this waiter: " + waiting);
+        }
+        if (nanos == 0) {
+            return false;
+        }
+        Loop loop = hub.loop();
+        var timer = nanos > 0 ? loop.timer(nanos, 0) : null;
+        boolean[] timedOut = new boolean[1];
+        if (timer != null) {
+            timer.start(() -> {
+                timedOut[0] = true;
+                wake();
+            });
+        }
+        waiting = cur;
+        cur.blockedOn = this;
+        try {
+            hub.block(cur, () -> ready || timedOut[0] || cur.pendingThrow != null, true, this);
+        } finally {
+            waiting = null;
+            cur.blockedOn = null;
+            if (timer != null) {
+                timer.close();
+            }
+        }
+        if (!ready) {
+            cur.checkPendingThrow();
+        }
+        return ready;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    @Override
+    public String toString() {
+        return "Waiter[" + (ready ? (error != null ? "error=" + error : "value=" + value) : "empty") + "]";
+    }
+}
