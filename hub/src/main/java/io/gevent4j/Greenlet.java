@@ -18,8 +18,10 @@ import java.util.function.Consumer;
  * gevent's {@code Greenlet}: a task running in its own greenlet on a hub, with a result.
  *
  * <p>Lifecycle: created → {@link #start() started} (runnable, then running or blocked) → ready
- * (dead). It ends with a value (what the task returned; for a {@link GreenletExit} kill, the
- * exception itself, which counts as success) or an exception (which the hub logs once and stores).
+ * (dead). It ends with a value (what the task returned) or an exception (which the hub logs once and
+ * stores). A greenlet that dies of a {@link GreenletExit} kill counts as successful, as in gevent;
+ * gevent stores the {@code GreenletExit} as its value, which a {@code T}-typed value cannot hold in
+ * Java, so here {@link #value()} is null and {@link #killedBy()} returns the {@code GreenletExit}.
  * An exception never kills the hub. A greenlet killed before it started never runs its task.
  *
  * <p>Links: {@link #rawlink(Runnable)} callbacks run in a hub callback once the greenlet is ready, in
@@ -39,6 +41,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     private volatile boolean ready;
     private volatile T value;
     private volatile Throwable exception;
+    private volatile GreenletExit killedBy;
     private final CopyOnWriteArrayList<Runnable> links = new CopyOnWriteArrayList<>();
     private TimerWatcher startTimer;
 
@@ -149,9 +152,14 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return ready && exception == null;
     }
 
-    /** The result, or null before the end or after a failure. */
+    /** The result, or null before the end, after a failure or after a kill. */
     public T value() {
         return value;
+    }
+
+    /** The {@link GreenletExit} that ended it (a successful death), or null. */
+    public GreenletExit killedBy() {
+        return killedBy;
     }
 
     /** The exception it died of, or null. */
@@ -162,8 +170,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     @Override
     @SuppressWarnings("unchecked")
     protected void finished(Object result, Throwable failure) {
-        if (failure instanceof GreenletExit) {
-            value = (T) failure;
+        if (failure instanceof GreenletExit exit) {
+            killedBy = exit;
         } else if (failure != null) {
             exception = failure;
             hub().handleError(this, failure);
@@ -304,7 +312,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return ready;
     }
 
-    /** Waits for the result; rethrows the exception the greenlet died of. */
+    /** Waits for the result (null after a {@link GreenletExit} kill); rethrows the exception the greenlet died of. */
     public T get() {
         return get(null);
     }

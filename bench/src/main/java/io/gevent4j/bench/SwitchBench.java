@@ -1,0 +1,164 @@
+package io.gevent4j.bench;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.hub.RawGreenlet;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One switch round trip (A hands control to B, B hands it back), averaged over {@value #N} round
+ * trips per invocation:
+ * <ul>
+ * <li>{@code continuation}: the floor - a bare {@code jdk.internal.vm.Continuation} run + yield;</li>
+ * <li>{@code greenletParkUnpark}: two greenlets on one hub handing a turn back and forth with
+ *     {@code LockSupport.park/unpark} (what every JDK blocking call inside a greenlet does);</li>
+ * <li>{@code greenletRawSwitch}: greenlet's {@code switchTo} between two raw greenlets;</li>
+ * <li>{@code virtualThreadParkUnpark}: the same hand-off between two plain virtual threads on the
+ *     JDK's default scheduler.</li>
+ * </ul>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-opens=java.base/java.lang=ALL-UNNAMED",
+        "--add-exports=java.base/jdk.internal.vm=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"})
+public class SwitchBench {
+    static final int N = 10_000;
+
+    // ------------------------------------------------------------ bare continuation (baseline)
+
+    private static final Object SCOPE;
+    private static final MethodHandle NEW_CONTINUATION;
+    private static final MethodHandle RUN;
+    private static final MethodHandle YIELD;
+
+    static {
+        try {
+            Class<?> scopeClass = Class.forName("jdk.internal.vm.ContinuationScope");
+            Class<?> contClass = Class.forName("jdk.internal.vm.Continuation");
+            MethodHandles.Lookup l = MethodHandles.publicLookup();
+            SCOPE = scopeClass.getConstructor(String.class).newInstance("bench");
+            NEW_CONTINUATION = l.findConstructor(contClass, MethodType.methodType(void.class, scopeClass, Runnable.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, Runnable.class));
+            RUN = l.findVirtual(contClass, "run", MethodType.methodType(void.class))
+                    .asType(MethodType.methodType(void.class, Object.class));
+            YIELD = l.findStatic(contClass, "yield", MethodType.methodType(boolean.class, scopeClass))
+                    .asType(MethodType.methodType(boolean.class, Object.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError("run with --add-exports=java.base/jdk.internal.vm=ALL-UNNAMED: " + e);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void continuation() throws Throwable {
+        Object cont = NEW_CONTINUATION.invokeExact(SCOPE, (Runnable) () -> {
+            for (int i = 0; i < N; i++) {
+                try {
+                    boolean ignored = (boolean) YIELD.invokeExact(SCOPE);
+                } catch (Throwable t) {
+                    throw new AssertionError(t);
+                }
+            }
+        });
+        for (int i = 0; i <= N; i++) {
+            RUN.invokeExact(cont);
+        }
+    }
+
+    // ------------------------------------------------------------ greenlets
+
+    private volatile int turn;
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void greenletParkUnpark() {
+        Thread[] threads = new Thread[2];
+        turn = 0;
+        Greenlet<Void> b = Gevent.spawn(() -> {
+            threads[1] = Thread.currentThread();
+            for (int i = 0; i < N; i++) {
+                while (turn == 0) {
+                    LockSupport.park();
+                }
+                turn = 0;
+                LockSupport.unpark(threads[0]);
+            }
+        });
+        Greenlet<Void> a = Gevent.spawn(() -> {
+            threads[0] = Thread.currentThread();
+            for (int i = 0; i < N; i++) {
+                turn = 1;
+                LockSupport.unpark(threads[1]);
+                while (turn == 1) {
+                    LockSupport.park();
+                }
+            }
+        });
+        a.join();
+        b.join();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void greenletRawSwitch() {
+        Gevent.spawn(() -> {
+            RawGreenlet driver = RawGreenlet.getcurrent();
+            RawGreenlet partner = new RawGreenlet(args -> {
+                for (int i = 1; i < N; i++) {
+                    driver.switchTo();
+                }
+                return null; // the last hand-back: control returns to the parent, the driver
+            });
+            for (int i = 0; i < N; i++) {
+                partner.switchTo();
+            }
+        }).join();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void virtualThreadParkUnpark() throws InterruptedException {
+        Thread[] threads = new Thread[2];
+        turn = 0;
+        threads[1] = Thread.ofVirtual().unstarted(() -> {
+            for (int i = 0; i < N; i++) {
+                while (turn == 0) {
+                    LockSupport.park();
+                }
+                turn = 0;
+                LockSupport.unpark(threads[0]);
+            }
+        });
+        threads[0] = Thread.ofVirtual().unstarted(() -> {
+            for (int i = 0; i < N; i++) {
+                turn = 1;
+                LockSupport.unpark(threads[1]);
+                while (turn == 1) {
+                    LockSupport.park();
+                }
+            }
+        });
+        threads[1].start();
+        threads[0].start();
+        threads[0].join();
+        threads[1].join();
+    }
+}
