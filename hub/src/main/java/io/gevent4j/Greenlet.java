@@ -42,7 +42,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     private volatile T value;
     private volatile Throwable exception;
     private volatile GreenletExit killedBy;
-    private final CopyOnWriteArrayList<Runnable> links = new CopyOnWriteArrayList<>();
+    /** Allocated by the first link: most greenlets never get one. */
+    private volatile CopyOnWriteArrayList<Runnable> links;
     private TimerWatcher startTimer;
 
     /** A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}. */
@@ -183,12 +184,27 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
             startTimer.close();
             startTimer = null;
         }
-        if (!links.isEmpty()) {
+        CopyOnWriteArrayList<Runnable> l = links;
+        if (l != null && !l.isEmpty()) {
             hub().loop().execute(this::notifyLinks);
         }
     }
 
+    private CopyOnWriteArrayList<Runnable> links() {
+        CopyOnWriteArrayList<Runnable> l = links;
+        if (l == null) {
+            synchronized (this) {
+                l = links;
+                if (l == null) {
+                    l = links = new CopyOnWriteArrayList<>();
+                }
+            }
+        }
+        return l;
+    }
+
     private void notifyLinks() {
+        CopyOnWriteArrayList<Runnable> links = links();
         for (Runnable r : links) {
             if (links.remove(r)) {
                 try {
@@ -206,6 +222,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     @Override
     public void rawlink(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
+        CopyOnWriteArrayList<Runnable> links = links();
         links.add(callback);
         if (ready && links.remove(callback)) {
             hub().loop().execute(() -> {
@@ -220,7 +237,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
 
     @Override
     public boolean unlink(Runnable callback) {
-        return links.remove(callback);
+        CopyOnWriteArrayList<Runnable> l = links;
+        return l != null && l.remove(callback);
     }
 
     /** Runs {@code callback(this)} in a new greenlet when this one is ready. */
@@ -240,7 +258,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
 
     /** Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}. */
     public boolean unlink(Consumer<? super Greenlet<T>> callback) {
-        return links.remove(new SpawnedLink<>(this, callback, 0));
+        CopyOnWriteArrayList<Runnable> l = links;
+        return l != null && l.remove(new SpawnedLink<>(this, callback, 0));
     }
 
     private static final class SpawnedLink<T> implements Runnable {

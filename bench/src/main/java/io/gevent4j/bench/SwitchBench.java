@@ -53,7 +53,7 @@ public class SwitchBench {
         try {
             Class<?> scopeClass = Class.forName("jdk.internal.vm.ContinuationScope");
             Class<?> contClass = Class.forName("jdk.internal.vm.Continuation");
-            MethodHandles.Lookup l = MethodHandles.publicLookup();
+            MethodHandles.Lookup l = MethodHandles.lookup(); // our module reads the package only with --add-exports
             SCOPE = scopeClass.getConstructor(String.class).newInstance("bench");
             NEW_CONTINUATION = l.findConstructor(contClass, MethodType.methodType(void.class, scopeClass, Runnable.class))
                     .asType(MethodType.methodType(Object.class, Object.class, Runnable.class));

@@ -242,6 +242,22 @@ public final class Hub {
         }
     }
 
+    /** {@link #block} specialised for a {@link Waiter}: no allocation per wait. */
+    void block(RawGreenlet cur, Waiter<?> waiter) {
+        if (cur.isMain()) {
+            runLoopUntil(() -> waiter.satisfied(cur), waiter);
+            return;
+        }
+        parkedOnHub++;
+        try {
+            while (!waiter.satisfied(cur)) {
+                LockSupport.park(this);
+            }
+        } finally {
+            parkedOnHub--;
+        }
+    }
+
     private void runLoopUntil(BooleanSupplier satisfied, Object what) {
         checkNotInCallback(String.valueOf(what));
         while (!satisfied.getAsBoolean()) {

@@ -19,13 +19,13 @@ import java.util.concurrent.TimeUnit;
  * <p>States: EMPTY → (get) WAITING → (switch/throw) READY → (get returns) CONSUMED; or EMPTY →
  * READY when the delivery comes first.
  */
-public final class Waiter<T> {
+public final class Waiter<T> implements Runnable {
     private final Hub hub;
     private boolean ready;
     private T value;
     private Throwable error;
     private RawGreenlet waiting;
-    private Runnable switchNull;
+    private boolean timedOut;
 
     /** A waiter on the calling thread's hub. */
     public Waiter() {
@@ -62,13 +62,15 @@ public final class Waiter<T> {
         return error;
     }
 
-    /** A callback that delivers {@code null}: the usual watcher callback. Allocated once. */
+    /** A callback that delivers {@code null}: the usual watcher callback (this waiter itself). */
     public Runnable switchNull() {
-        Runnable r = switchNull;
-        if (r == null) {
-            r = switchNull = () -> switchTo(null);
-        }
-        return r;
+        return this;
+    }
+
+    /** Delivers {@code null} (gevent's waiter is callable the same way): {@code switchTo(null)}. */
+    @Override
+    public void run() {
+        switchTo(null);
     }
 
     /** Wakes the waiting greenlet with {@code value}. Ignored if something was already delivered. */
@@ -155,17 +157,17 @@ public final class Waiter<T> {
         }
         Loop loop = hub.loop();
         var timer = nanos > 0 ? loop.timer(nanos, 0) : null;
-        boolean[] timedOut = new boolean[1];
+        timedOut = false;
         if (timer != null) {
             timer.start(() -> {
-                timedOut[0] = true;
+                timedOut = true;
                 wake();
             });
         }
         waiting = cur;
         cur.blockedOn = this;
         try {
-            hub.block(cur, () -> ready || timedOut[0] || cur.pendingThrow != null, true, this);
+            hub.block(cur, this);
         } finally {
             waiting = null;
             cur.blockedOn = null;
@@ -177,6 +179,11 @@ public final class Waiter<T> {
             cur.checkPendingThrow();
         }
         return ready;
+    }
+
+    /** What the parked greenlet waits for: a delivery, its timeout, or a kill aimed at it. */
+    boolean satisfied(RawGreenlet cur) {
+        return ready || timedOut || cur.pendingThrow != null;
     }
 
     @SuppressWarnings("unchecked")

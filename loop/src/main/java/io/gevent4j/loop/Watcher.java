@@ -26,8 +26,8 @@ public abstract sealed class Watcher implements AutoCloseable
     private boolean pending;
     private boolean ref = true;
     private boolean closed;
-    /** Queued on the loop when the watcher becomes pending; allocated once. */
-    final Runnable dispatch = this::dispatch;
+    /** Queued on the loop when the watcher becomes pending; allocated at the first event. */
+    private Runnable dispatch;
 
     Watcher(Loop loop) {
         this.loop = loop;
@@ -158,7 +158,11 @@ public abstract sealed class Watcher implements AutoCloseable
     final void fire() {
         if (!pending) {
             pending = true;
-            loop.queue(dispatch);
+            Runnable d = dispatch;
+            if (d == null) {
+                d = dispatch = this::dispatch;
+            }
+            loop.queue(d);
         }
     }
 
