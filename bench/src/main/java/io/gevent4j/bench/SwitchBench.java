@@ -29,7 +29,10 @@ import java.util.concurrent.locks.LockSupport;
  *     {@code LockSupport.park/unpark} (what every JDK blocking call inside a greenlet does);</li>
  * <li>{@code greenletRawSwitch}: greenlet's {@code switchTo} between two raw greenlets;</li>
  * <li>{@code virtualThreadParkUnpark}: the same hand-off between two plain virtual threads on the
- *     JDK's default scheduler.</li>
+ *     JDK's default scheduler;</li>
+ * <li>{@code bareSchedulerParkUnpark}: the floor for any design built on virtual threads - the same
+ *     hand-off between two virtual threads whose scheduler is a bare {@code ArrayDeque} drained by the
+ *     benchmark thread (no loop, no hub).</li>
  * </ul>
  */
 @State(Scope.Thread)
@@ -131,6 +134,53 @@ public class SwitchBench {
                 partner.switchTo();
             }
         }).join();
+    }
+
+    private static final java.lang.reflect.Constructor<?> BUILDER;
+
+    static {
+        try {
+            BUILDER = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder")
+                    .getDeclaredConstructor(java.util.concurrent.Executor.class);
+            BUILDER.setAccessible(true);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final java.util.ArrayDeque<Runnable> runQueue = new java.util.ArrayDeque<>();
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void bareSchedulerParkUnpark() throws ReflectiveOperationException {
+        Thread.Builder.OfVirtual builder = (Thread.Builder.OfVirtual) BUILDER.newInstance(
+                (java.util.concurrent.Executor) runQueue::add);
+        Thread[] threads = new Thread[2];
+        turn = 0;
+        threads[1] = builder.unstarted(() -> {
+            for (int i = 0; i < N; i++) {
+                while (turn == 0) {
+                    LockSupport.park();
+                }
+                turn = 0;
+                LockSupport.unpark(threads[0]);
+            }
+        });
+        threads[0] = builder.unstarted(() -> {
+            for (int i = 0; i < N; i++) {
+                turn = 1;
+                LockSupport.unpark(threads[1]);
+                while (turn == 1) {
+                    LockSupport.park();
+                }
+            }
+        });
+        threads[1].start();
+        threads[0].start();
+        Runnable r;
+        while ((r = runQueue.poll()) != null) {
+            r.run();
+        }
     }
 
     @Benchmark
