@@ -80,10 +80,28 @@ public final class Loop implements Executor, AutoCloseable {
     int activeRefs;
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
     private boolean breakRequested;
-    private boolean running;
+    private volatile boolean running;
     private boolean pollMayBlock;
     private long now;
     private long iterations;
+    /** Written by the loop thread with opaque stores; read by watchdogs. */
+    private long progress;
+    private boolean polling;
+    private Runnable currentTask;
+    private static final java.lang.invoke.VarHandle CURRENT_TASK;
+    private static final java.lang.invoke.VarHandle PROGRESS;
+    private static final java.lang.invoke.VarHandle POLLING;
+
+    static {
+        try {
+            var l = java.lang.invoke.MethodHandles.lookup();
+            PROGRESS = l.findVarHandle(Loop.class, "progress", long.class);
+            POLLING = l.findVarHandle(Loop.class, "polling", boolean.class);
+            CURRENT_TASK = l.findVarHandle(Loop.class, "currentTask", Runnable.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     // Shared with other threads.
     private final ConcurrentLinkedQueue<Runnable> foreign = new ConcurrentLinkedQueue<>();
@@ -454,11 +472,14 @@ public final class Loop implements Executor, AutoCloseable {
         int count = 0;
         Runnable task;
         while ((task = pending.poll()) != null) {
+            CURRENT_TASK.setOpaque(this, task);
             try {
                 task.run();
             } catch (Throwable t) {
                 reportError(task, t);
             }
+            CURRENT_TASK.setOpaque(this, (Runnable) null);
+            PROGRESS.setOpaque(this, progress + 1);
             if (breakRequested) {
                 return;
             }
@@ -484,11 +505,33 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private void poll() {
+        POLLING.setOpaque(this, true);
         try {
             handler.run(context);
         } catch (Throwable t) {
             reportError(handler, t);
+        } finally {
+            POLLING.setOpaque(this, false);
         }
+    }
+
+    /**
+     * A counter of callbacks run so far, readable from any thread (eventually up to date): a watchdog
+     * that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
+     * callback, or one greenlet, holds the loop's thread.
+     */
+    public long progress() {
+        return (long) PROGRESS.getOpaque(this);
+    }
+
+    /** The callback running now, or null; readable from any thread (eventually up to date). */
+    public Runnable currentTask() {
+        return (Runnable) CURRENT_TASK.getOpaque(this);
+    }
+
+    /** True while the loop waits in its poller; readable from any thread (eventually up to date). */
+    public boolean isPolling() {
+        return (boolean) POLLING.getOpaque(this);
     }
 
     private void applyIoChanges() {
