@@ -1,0 +1,155 @@
+package io.gevent4j.http;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * HTTP header fields: names compared case-insensitively, repeated fields kept in the order received.
+ * Not thread-safe; a request's headers belong to the greenlet handling it.
+ */
+public final class HttpHeaders {
+    private String[] names = new String[16];
+    private String[] values = new String[16];
+    private int size;
+
+    /** Number of fields (repeated ones counted each time). */
+    public int size() {
+        return size;
+    }
+
+    /** Appends a field, keeping earlier ones of the same name. */
+    public HttpHeaders add(String name, String value) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        if (size == names.length) {
+            names = Arrays.copyOf(names, size * 2);
+            values = Arrays.copyOf(values, size * 2);
+        }
+        names[size] = name;
+        values[size] = value;
+        size++;
+        return this;
+    }
+
+    /** Replaces every field of that name with one. */
+    public HttpHeaders set(String name, String value) {
+        remove(name);
+        return add(name, value);
+    }
+
+    /** Removes every field of that name; returns whether one was there. */
+    public boolean remove(String name) {
+        int j = 0;
+        for (int i = 0; i < size; i++) {
+            if (!names[i].equalsIgnoreCase(name)) {
+                names[j] = names[i];
+                values[j] = values[i];
+                j++;
+            }
+        }
+        boolean removed = j != size;
+        for (int i = j; i < size; i++) {
+            names[i] = null;
+            values[i] = null;
+        }
+        size = j;
+        return removed;
+    }
+
+    /** The first value of the field, or null. */
+    public String get(String name) {
+        for (int i = 0; i < size; i++) {
+            if (names[i].equalsIgnoreCase(name)) {
+                return values[i];
+            }
+        }
+        return null;
+    }
+
+    /** Every value of the field, in order received. */
+    public List<String> getAll(String name) {
+        List<String> out = new ArrayList<>(1);
+        for (int i = 0; i < size; i++) {
+            if (names[i].equalsIgnoreCase(name)) {
+                out.add(values[i]);
+            }
+        }
+        return out;
+    }
+
+    /** Number of fields with that name. */
+    public int count(String name) {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            if (names[i].equalsIgnoreCase(name)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** True if a field of that name is present. */
+    public boolean contains(String name) {
+        return get(name) != null;
+    }
+
+    /**
+     * True if the field, read as a comma-separated list, contains {@code token} (case-insensitive),
+     * e.g. {@code containsToken("Connection", "close")}.
+     */
+    public boolean containsToken(String name, String token) {
+        for (int i = 0; i < size; i++) {
+            if (names[i].equalsIgnoreCase(name)) {
+                for (String part : values[i].split(",")) {
+                    if (part.trim().equalsIgnoreCase(token)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The distinct names, lower-cased, in order of first appearance. */
+    public Set<String> names() {
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = 0; i < size; i++) {
+            out.add(names[i].toLowerCase(Locale.ROOT));
+        }
+        return Collections.unmodifiableSet(out);
+    }
+
+    /** Name of the i-th field as received. */
+    public String nameAt(int i) {
+        Objects.checkIndex(i, size);
+        return names[i];
+    }
+
+    /** Value of the i-th field. */
+    public String valueAt(int i) {
+        Objects.checkIndex(i, size);
+        return values[i];
+    }
+
+    /** Removes all fields. */
+    public void clear() {
+        Arrays.fill(names, 0, size, null);
+        Arrays.fill(values, 0, size, null);
+        size = 0;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < size; i++) {
+            b.append(i == 0 ? "" : ", ").append(names[i]).append(": ").append(values[i]);
+        }
+        return b.append('}').toString();
+    }
+}
