@@ -1,8 +1,8 @@
 package io.gevent4j.loop;
 
 /**
- * Runs its callback in every loop iteration right after the loop polled for I/O, before the
- * callbacks that I/O made pending (libev's {@code ev_check}).
+ * Runs its callback in every loop iteration after the loop polled for I/O, behind the I/O and timer
+ * events of that iteration, which became pending first (libev's {@code ev_check}).
  */
 public final class CheckWatcher extends Watcher {
     CheckWatcher(Loop loop) {

@@ -39,6 +39,8 @@ abstract sealed class IoSource {
     /** Our READ/WRITE mask the kernel currently has. */
     int submitted;
     private boolean queued;
+    /** Submit the interest even if it looks unchanged: a new watcher may mean a reused descriptor number. */
+    private boolean recheck;
 
     IoSource(Loop loop) {
         this.loop = loop;
@@ -69,7 +71,15 @@ abstract sealed class IoSource {
     }
 
     void started(IoWatcher w) {
-        if ((w.events() & ~submitted) != 0 || alwaysRecheck()) {
+        if (w.fresh) {
+            // libev's EV__IOFDSET: the first start of a new (or re-set) watcher re-submits the interest.
+            // The descriptor may have been closed and its number reused while this source lived on
+            // (a stopped watcher left open): the kernel then no longer has our interest although
+            // 'submitted' says so. Re-submitting detects that and registers afresh (setInterest).
+            w.fresh = false;
+            recheck = true;
+            markChanged();
+        } else if ((w.events() & ~submitted) != 0 || alwaysRecheck()) {
             markChanged();
         }
     }
@@ -103,12 +113,14 @@ abstract sealed class IoSource {
     /** Called by the loop before it polls. */
     void applyInterest() {
         queued = false;
+        boolean force = recheck;
+        recheck = false;
         if (watchers.isEmpty()) {
             return;
         }
         int want = wanted();
-        if (want != 0 && (want != submitted || alwaysRecheck())) {
-            setInterest(want);
+        if (want != 0 && (want != submitted || force || alwaysRecheck())) {
+            setInterest(want, force);
         }
     }
 
@@ -129,23 +141,23 @@ abstract sealed class IoSource {
         if (want == 0) {
             cancelRegistration();
         } else if (want != submitted) {
-            setInterest(want);
+            setInterest(want, false);
         }
     }
 
-    private void setInterest(int want) {
+    private void setInterest(int want, boolean force) {
         try {
             if (registration == null || !registration.isValid()) {
                 registration = loop.handler().register(handle());
             }
-            submitRaw(want);
+            submitRaw(want, force);
             submitted = want;
         } catch (Exception first) {
             // The descriptor may have been closed and its number reused: register afresh once.
             cancelRegistration();
             try {
                 registration = loop.handler().register(handle());
-                submitRaw(want);
+                submitRaw(want, true);
                 submitted = want;
             } catch (Exception e) {
                 e.addSuppressed(first);
@@ -186,8 +198,11 @@ abstract sealed class IoSource {
 
     abstract io.netty.channel.IoHandle handle();
 
-    /** Submits our READ/WRITE mask (non-zero) in the backend's terms. */
-    abstract void submitRaw(int want) throws Exception;
+    /**
+     * Submits our READ/WRITE mask (non-zero) in the backend's terms; {@code force}: even the parts the
+     * kernel should already have.
+     */
+    abstract void submitRaw(int want, boolean force) throws Exception;
 
     // ------------------------------------------------------------------ epoll
 
@@ -222,7 +237,9 @@ abstract sealed class IoSource {
         }
 
         @Override
-        void submitRaw(int want) {
+        void submitRaw(int want, boolean force) {
+            // EPOLL_CTL_MOD always: it fails (ENOENT/EBADF) if the number no longer names what we
+            // registered, and setInterest then registers afresh.
             int ops = 0;
             if ((want & Loop.READ) != 0) {
                 ops |= EpollIoOps.EPOLLIN.value() | EpollIoOps.EPOLLRDHUP.value();
@@ -299,16 +316,20 @@ abstract sealed class IoSource {
         }
 
         @Override
-        void submitRaw(int want) {
+        void submitRaw(int want, boolean force) {
             int have = submitted;
-            change(want, have, Loop.READ, EVFILT_READ);
-            change(want, have, Loop.WRITE, EVFILT_WRITE);
+            change(want, have, force, Loop.READ, EVFILT_READ);
+            change(want, have, force, Loop.WRITE, EVFILT_WRITE);
         }
 
-        private void change(int want, int have, int bit, short filter) {
-            if ((want & bit) != (have & bit)) {
-                short flags = (want & bit) != 0 ? (short) (EV_ADD | EV_ENABLE) : EV_DELETE;
-                registration.submit(KQueueIoOps.newOps(filter, flags, 0));
+        /** EV_ADD is idempotent: forced, it re-adds a filter that a close of the descriptor removed. */
+        private void change(int want, int have, boolean force, int bit, short filter) {
+            boolean wanted = (want & bit) != 0;
+            boolean had = (have & bit) != 0;
+            if (wanted && (force || !had)) {
+                registration.submit(KQueueIoOps.newOps(filter, (short) (EV_ADD | EV_ENABLE), 0));
+            } else if (!wanted && had) {
+                registration.submit(KQueueIoOps.newOps(filter, EV_DELETE, 0));
             }
         }
 
@@ -372,7 +393,7 @@ abstract sealed class IoSource {
         }
 
         @Override
-        void submitRaw(int want) {
+        void submitRaw(int want, boolean force) {
             int valid = channel.validOps();
             int ops = 0;
             if ((want & Loop.READ) != 0) {

@@ -13,12 +13,16 @@ import java.nio.channels.SelectableChannel;
  * arrives, saving a system call per wait). If the kernel refuses the descriptor (it was closed), the
  * watchers of that descriptor are stopped and invoked with {@code READ|WRITE} so that the waiting
  * code retries its operation and sees the error. {@link #close()} the watchers of a descriptor
- * before closing the descriptor; the loop never closes it.
+ * before closing the descriptor; the loop never closes it. (If a stopped watcher was left open, a
+ * new watcher on a descriptor that reuses the number still works: the first start of every new
+ * watcher re-submits the interest to the kernel.)
  */
 public final class IoWatcher extends Watcher {
     private final IoSource source;
     private int events;
     int revents;
+    /** Not started since created or {@link #setEvents re-set}: its first start re-submits the interest. */
+    boolean fresh = true;
 
     IoWatcher(Loop loop, IoSource source, int events) {
         super(loop);
@@ -46,6 +50,7 @@ public final class IoWatcher extends Watcher {
             throw new IllegalArgumentException("event mask must be READ, WRITE or READ|WRITE, got " + events);
         }
         this.events = events;
+        this.fresh = true;
     }
 
     /** The events seen at the last invocation of the callback. */

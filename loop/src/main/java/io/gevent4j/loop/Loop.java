@@ -36,10 +36,11 @@ import java.util.function.BiConsumer;
  * <h2>One iteration</h2>
  * As in libev: run what is pending (callbacks and fired watchers, in the order they became pending,
  * then what other threads submitted); fire prepare watchers; apply changes of I/O interest; poll
- * for I/O, blocking until the earliest timer only if nothing is pending, no idle watcher is active
- * and the loop was not asked to break; update {@link #now()}; fire due timers; fire idle watchers if
- * nothing else became pending; fire check watchers; run what is pending. Pending work runs in
- * batches of at most about a millisecond so that busy callbacks cannot starve I/O and timers.
+ * for I/O, blocking until the earliest timer only if a referenced watcher is active, nothing is
+ * pending, no idle watcher is active and the loop was not asked to break; update {@link #now()};
+ * fire due timers; fire idle watchers if nothing else became pending; fire check watchers; run what
+ * is pending. Pending work runs in batches of at most about a millisecond so that busy callbacks
+ * cannot starve I/O and timers.
  *
  * <h2>Why not {@code ManualIoEventLoop}</h2>
  * Netty's {@code ManualIoEventLoop} decides "am I on the loop thread" with {@code Thread.currentThread()},
@@ -423,11 +424,14 @@ public final class Loop implements Executor, AutoCloseable {
 
     /**
      * Makes the running {@link #run} return after the callback that is running now. Safe from any
-     * thread (from another thread it takes effect when the loop next runs pending work).
+     * thread (from another thread it takes effect when the loop next runs pending work). On the
+     * owner thread while no {@code run} is running it does nothing.
      */
     public void breakLoop() {
         if (Carrier.current() == owner) {
-            breakRequested = true;
+            if (running) { // a stale break must not cut the next run() short (libev resets it too)
+                breakRequested = true;
+            }
         } else if (!destroyed) {
             submit(() -> breakRequested = true);
         }
@@ -622,7 +626,11 @@ public final class Loop implements Executor, AutoCloseable {
     private final class Context implements IoHandlerContext {
         @Override
         public boolean canBlock() {
-            return pollMayBlock && pending.isEmpty() && foreign.isEmpty() && idles.isEmpty() && !breakRequested;
+            // As libev: block only while a referenced watcher is active. Without one nothing could
+            // end the wait (run(ONCE) on an idle loop, or a prepare watcher that stopped the last
+            // referenced watcher after the alive() check) and the poll would sleep forever.
+            return pollMayBlock && activeRefs > 0 && pending.isEmpty() && foreign.isEmpty() && idles.isEmpty()
+                    && !breakRequested;
         }
 
         @Override

@@ -4,7 +4,10 @@ package io.gevent4j.loop;
 public enum RunMode {
     /** Until no referenced watcher is active and no callback is pending, or {@link Loop#breakLoop()}. */
     DEFAULT,
-    /** One iteration; blocks for I/O or a timer if nothing is ready. */
+    /**
+     * One iteration; blocks for I/O or a timer if nothing is ready and a referenced watcher is active
+     * (with none, nothing could end the wait: it returns at once).
+     */
     ONCE,
     /** One iteration that never blocks. */
     NOWAIT

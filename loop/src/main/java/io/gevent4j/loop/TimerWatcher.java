@@ -52,13 +52,15 @@ public final class TimerWatcher extends Watcher {
 
     /**
      * libev's {@code ev_timer_again}: an active repeating timer restarts its {@code repeat} interval
-     * from now; an active one-shot timer stops; an inactive repeating timer starts with
-     * {@code repeat} as its first delay, keeping its callback.
+     * from now, dropping an expiry that is pending but has not run yet; an active one-shot timer
+     * stops; an inactive repeating timer starts with {@code repeat} as its first delay, keeping its
+     * callback.
      */
     public void again() {
         loop.checkThread();
         if (isActive()) {
             if (repeat > 0) {
+                clearPending(); // as libev: the expiry being reset must not run (the timeout idiom)
                 loop.timers.remove(this);
                 deadline = System.nanoTime() + Math.min(repeat, MAX_DELAY);
                 loop.timers.add(this);

@@ -144,6 +144,11 @@ public abstract sealed class Watcher implements AutoCloseable
     void beforeInvoke() {
     }
 
+    /** Drops a pending invocation, if any, keeping the watcher active (libev's clear_pending). */
+    final void clearPending() {
+        pending = false;
+    }
+
     /** Marks the watcher inactive without clearing a pending invocation (a one-shot timer that fired). */
     final void deactivate() {
         if (active) {
