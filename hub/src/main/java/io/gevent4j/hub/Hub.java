@@ -47,6 +47,12 @@ public final class Hub {
     private final Thread owner;
     private final RawGreenlet main;
     private volatile ThreadFactory threads;
+    /**
+     * Always active, normally unreferenced. Referenced only while the owner waits for greenlets that
+     * are parked in the JDK (a Thread.sleep, a lock): those are woken from other threads through the
+     * loop's thread-safe queue, and the poll must block until then instead of returning at once.
+     */
+    private final io.gevent4j.loop.AsyncWatcher keepAlive;
 
     // Loop-thread state.
     /** Greenlets whose body started and did not end. */
@@ -68,6 +74,19 @@ public final class Hub {
         this.loop = new Loop();
         this.loop.setErrorHandler(this::handleError);
         this.main = new RawGreenlet(this);
+        this.keepAlive = loop.async();
+        this.keepAlive.unref();
+        this.keepAlive.start(() -> { });
+    }
+
+    /** One blocking poll while greenlets outside the hub's reach may still wake us. */
+    private void waitForeignWakeup() {
+        keepAlive.ref();
+        try {
+            loop.run(RunMode.ONCE);
+        } finally {
+            keepAlive.unref();
+        }
     }
 
     /**
@@ -181,7 +200,9 @@ public final class Hub {
             if (!loop.alive() && live == parkedOnHub && externalWaits == 0) {
                 return; // the remaining greenlets wait for something that will never come
             }
-            loop.run(RunMode.ONCE);
+            if (!loop.alive()) {
+                waitForeignWakeup();
+            }
         }
     }
 
@@ -270,7 +291,7 @@ public final class Hub {
                         + this + ")");
             }
             if (!loop.alive()) {
-                loop.run(RunMode.ONCE); // a greenlet parked in the JDK or another thread will wake us
+                waitForeignWakeup(); // a greenlet parked in the JDK or another thread will wake us
             }
         }
     }
