@@ -138,7 +138,9 @@ public final class Gevent {
 
     /**
      * Waits for objects to become ready (gevent's {@code wait}; named so as not to shadow
-     * {@code Object.wait}).
+     * {@code Object.wait}): {@link Greenlet}s, {@link Event}s, {@link AsyncResult}s (including those
+     * of a {@link ThreadPool}), {@link Semaphore}s, or any other {@link Waitable}. A kill or timeout
+     * aimed at the caller is raised from the wait.
      *
      * @param timeout null: no limit
      * @param count   return once this many are ready; negative: all of them
@@ -163,7 +165,8 @@ public final class Gevent {
 
     /**
      * Yields the objects as they become ready, for up to {@code timeout} in all (null: no limit);
-     * iteration ends early when the time is up (gevent's {@code iwait}).
+     * iteration ends early when the time is up (gevent's {@code iwait}). Accepts the same objects as
+     * {@link #await(Collection, Duration, int)}.
      */
     public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects, Duration timeout) {
         return new IWait<>(objects, timeout);
@@ -214,6 +217,13 @@ public final class Gevent {
         }
     }
 
+    /** A primitive that another thread used: it may become ready from there. */
+    private static boolean usedByOtherThreads(Waitable w) {
+        return w instanceof Event e ? e.sync.shared
+                : w instanceof AsyncResult<?> r ? r.sync.shared
+                : w instanceof Semaphore s && s.sync.shared;
+    }
+
     /** gevent's {@code iwait}: links every object to one waiter and hands them out as they fire. */
     private static final class IWait<W extends Waitable> implements Iterator<W>, AutoCloseable {
         private final List<W> objects;
@@ -234,7 +244,7 @@ public final class Gevent {
             this.deadline = hasDeadline ? System.nanoTime() + saturated(timeout) : 0;
             boolean foreign = false;
             for (W w : this.objects) {
-                foreign |= w.hub() != null && w.hub() != hub;
+                foreign |= w.hub() != null && w.hub() != hub || usedByOtherThreads(w);
             }
             this.external = foreign ? hub.externalWait() : null; // woken from another hub's thread
             for (W w : this.objects) {
@@ -273,7 +283,10 @@ public final class Gevent {
             Waiter<Object> wt = new Waiter<>(hub);
             waiter = wt;
             try {
-                wt.await(hasDeadline ? Duration.ofNanos(left) : null);
+                if (wt.await(hasDeadline ? Duration.ofNanos(left) : null) && wt.exception() != null) {
+                    close();
+                    throw sneaky(wt.exception()); // a kill or timeout aimed at the waiting greenlet
+                }
             } finally {
                 waiter = null;
             }

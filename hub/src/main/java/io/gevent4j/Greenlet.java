@@ -317,7 +317,9 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         AutoCloseable external = here != hub() ? here.externalWait() : null;
         rawlink(link);
         try {
-            waiter.await(timeout);
+            if (waiter.await(timeout) && waiter.exception() != null) {
+                throw Gevent.sneaky(waiter.exception()); // a kill or timeout aimed at the joiner
+            }
         } finally {
             unlink(link);
             if (external != null) {

@@ -77,12 +77,19 @@ public class Timeout extends RuntimeException implements AutoCloseable {
         return t != null && t.isActive();
     }
 
-    /** Disarms the timeout. Idempotent. */
+    /**
+     * Disarms the timeout. Idempotent. A timeout that expired but was not raised yet (its greenlet was
+     * busy, or already woken and not yet running) is withdrawn too.
+     */
     public void cancel() {
         TimerWatcher t = timer;
         if (t != null) {
             timer = null;
             t.close();
+            RawGreenlet g = target;
+            if (g != null && g.hub().inHubThread()) {
+                g.hub().retractThrow(g, this);
+            }
         }
     }
 

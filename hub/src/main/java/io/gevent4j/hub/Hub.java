@@ -366,6 +366,18 @@ public final class Hub {
         }
     }
 
+    /**
+     * Withdraws {@code error} if {@link #throwTo} left it pending for {@code g}'s next blocking point
+     * (it found {@code g} busy, or woken but not yet running) and it was not raised yet: how a
+     * {@code Timeout} cancelled in that window avoids being raised later. Hub thread only.
+     *
+     * @return whether it was withdrawn
+     */
+    public boolean retractThrow(RawGreenlet g, Throwable error) {
+        checkHubThread();
+        return g.hub == this && g.retract(error);
+    }
+
     // ------------------------------------------------------------------ errors
 
     /**

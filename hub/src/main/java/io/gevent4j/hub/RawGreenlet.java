@@ -248,7 +248,9 @@ public class RawGreenlet {
 
     /**
      * Delivers {@code error} to this greenlet from a hub callback (a kill or a timeout): thrown at once
-     * where it is parked on the hub, or at its next blocking point (a JDK blocking call is interrupted).
+     * where it is parked on the hub, or at its next blocking point (a JDK blocking call is interrupted)
+     * if it is busy or its waiter was already satisfied (it is about to run: the value it was woken
+     * with is not lost, and neither is the error).
      */
     final void deliver(Throwable error) {
         if (dead) {
@@ -259,7 +261,7 @@ public class RawGreenlet {
             return;
         }
         Waiter<?> w = blockedOn;
-        if (w != null) {
+        if (w != null && !w.ready()) {
             w.throwInto(error);
         } else if (inSwitch) {
             transferThrow = error;
@@ -275,6 +277,22 @@ public class RawGreenlet {
                 t.interrupt();
             }
         }
+    }
+
+    /**
+     * Withdraws {@code error} if it is pending (not raised yet). A pending exception is one that found
+     * the greenlet busy, or already woken by its waiter but not yet running again: it is raised at the
+     * next blocking point unless withdrawn first. Hub thread only.
+     */
+    final boolean retract(Throwable error) {
+        if (pendingThrow != error || error == null) {
+            return false;
+        }
+        pendingThrow = null;
+        if (!isMain() && thread == Thread.currentThread()) {
+            Thread.interrupted(); // the interrupt that carried it
+        }
+        return true;
     }
 
     /** Throws the pending kill or timeout, if any; called at blocking points. */

@@ -1,0 +1,294 @@
+package io.gevent4j;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.Waitable;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A value or an exception that will arrive later (gevent's {@code AsyncResult}): an {@link Event} that
+ * carries a result.
+ *
+ * <p>States: <em>pending</em> → <em>ready</em>, either <em>successful</em> ({@link #set(Object)}) or
+ * <em>failed</em> ({@link #setException(Throwable)}). Every greenlet waiting in {@link #get()} or
+ * {@link #await()} is woken, oldest first. As in gevent, setting a ready result again replaces its
+ * value or exception (waiters that already returned keep what they got); a
+ * {@link #toCompletableFuture() CompletableFuture} view keeps the first outcome.
+ *
+ * <p>{@link #get()} returns the value or rethrows the exception as it was given (checked or not);
+ * {@link #get(Duration)} throws {@link Timeout} when the time runs out; {@link #await(Duration)}
+ * returns whether it became ready and never throws for the time. {@link #rawlink(Runnable)} callbacks
+ * (used by {@link Gevent#await} and {@link Gevent#iwait}) are one-shot and run in a callback on the hub
+ * the result belongs to.
+ *
+ * <p>Thread-safety: all methods may be called from any thread; a thread that waits runs its own hub
+ * meanwhile. A result completed by another thread ({@link ThreadPool#spawn}, {@link #from}) keeps its
+ * hub alive until it is ready, so waiting for it never ends in {@link io.gevent4j.hub.LoopExit}. A kill or
+ * {@link Timeout} aimed at a waiting greenlet is raised from the wait and leaves the result unchanged.
+ *
+ * @param <T> the value type
+ */
+public final class AsyncResult<T> implements Waitable {
+    final Sync sync;
+    private final Sync.WaitList waiters = new Sync.WaitList();
+    private final Links links;
+    private volatile boolean ready;
+    private volatile T value;
+    private volatile Throwable exception;
+    private CompletableFuture<T> future;
+    /** Held on the hub while another thread is expected to complete this result. */
+    private AutoCloseable keepAlive;
+
+    /** A pending result belonging to the current thread's hub. */
+    public AsyncResult() {
+        this(Hub.current());
+    }
+
+    /** A pending result belonging to {@code hub}. */
+    public AsyncResult(Hub hub) {
+        this.sync = new Sync(hub);
+        this.links = new Links(sync);
+    }
+
+    /**
+     * A result completed by {@code stage}; while the stage is pending, the current hub counts it as an
+     * external wait (no {@link io.gevent4j.hub.LoopExit}). A {@link CompletionException} wrapper is
+     * unwrapped.
+     */
+    public static <T> AsyncResult<T> from(CompletionStage<? extends T> stage) {
+        Objects.requireNonNull(stage, "stage");
+        AsyncResult<T> r = new AsyncResult<>(Hub.current());
+        r.expectExternalCompletion();
+        stage.whenComplete((v, e) -> {
+            if (e == null) {
+                r.set(v);
+            } else {
+                r.setException(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+        });
+        return r;
+    }
+
+    /**
+     * Announces (on the hub's thread) that another thread will complete this result: the hub counts an
+     * external wait until it is ready.
+     */
+    void expectExternalCompletion() {
+        sync.shared = true;
+        AutoCloseable handle = sync.hub.externalWait();
+        boolean already;
+        synchronized (sync) {
+            already = ready;
+            if (!already) {
+                keepAlive = handle;
+            }
+        }
+        if (already) {
+            Sync.close(handle);
+        }
+    }
+
+    /** Makes the result successful with {@code value} and wakes the waiters. */
+    public void set(T value) {
+        complete(value, null);
+    }
+
+    /** Makes the result failed with {@code exception} and wakes the waiters. */
+    public void setException(Throwable exception) {
+        complete(null, Objects.requireNonNull(exception, "exception"));
+    }
+
+    private void complete(T v, Throwable e) {
+        sync.touch();
+        CompletableFuture<T> f;
+        AutoCloseable release;
+        synchronized (sync) {
+            value = v;
+            exception = e;
+            ready = true;
+            waiters.wakeAll();
+            links.fire();
+            f = future;
+            release = keepAlive;
+            keepAlive = null;
+        }
+        if (release != null) {
+            Hub hub = sync.hub;
+            if (hub.inHubThread()) {
+                Sync.close(release);
+            } else {
+                try {
+                    hub.loop().execute(() -> Sync.close(release));
+                } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                    // the hub was destroyed: there is no wait left to release
+                }
+            }
+        }
+        if (f != null) {
+            if (e == null) {
+                f.complete(v);
+            } else {
+                f.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** True once a value or an exception was set. */
+    @Override
+    public boolean ready() {
+        return ready;
+    }
+
+    /** True when ready with a value. */
+    public boolean successful() {
+        return ready && exception == null;
+    }
+
+    /** The value, or null if not ready or failed. */
+    public T value() {
+        return value;
+    }
+
+    /** The exception, or null if not ready or successful. */
+    public Throwable exception() {
+        return exception;
+    }
+
+    /** Waits until ready; returns the value or rethrows the exception. */
+    public T get() {
+        await(null);
+        return result();
+    }
+
+    /**
+     * Waits up to {@code timeout} (null: no limit); returns the value or rethrows the exception.
+     *
+     * @throws Timeout when not ready in time
+     */
+    public T get(Duration timeout) {
+        if (!await(timeout)) {
+            throw new Timeout(timeout);
+        }
+        return result();
+    }
+
+    /**
+     * The value if ready, else throws at once (gevent's {@code get_nowait}).
+     *
+     * @throws Timeout when not ready
+     */
+    public T getNowait() {
+        if (!ready) {
+            throw new Timeout(Duration.ZERO);
+        }
+        return result();
+    }
+
+    private T result() {
+        Throwable e;
+        T v;
+        synchronized (sync) {
+            e = exception;
+            v = value;
+        }
+        if (e != null) {
+            throw Sync.sneaky(e);
+        }
+        return v;
+    }
+
+    /** Waits until ready; returns true. */
+    public boolean await() {
+        return await(null);
+    }
+
+    /**
+     * Waits until ready or {@code timeout} passes (null: no limit).
+     *
+     * @return whether it is ready
+     */
+    public boolean await(Duration timeout) {
+        sync.touch();
+        if (ready) {
+            return true;
+        }
+        long nanos = Sync.nanos(true, timeout);
+        Sync.Node node;
+        synchronized (sync) {
+            if (ready) {
+                return true;
+            }
+            if (nanos == 0) {
+                return false;
+            }
+            node = new Sync.Node(Hub.current());
+            waiters.addLast(node);
+        }
+        try {
+            sync.park(node, nanos);
+        } finally {
+            synchronized (sync) {
+                waiters.release(node);
+            }
+        }
+        return ready;
+    }
+
+    /**
+     * A {@link CompletableFuture} completed with this result's first outcome (at once if it is ready).
+     * Its dependent actions run on the thread that completes this result. Completing the future does
+     * not complete this result.
+     */
+    public CompletableFuture<T> toCompletableFuture() {
+        synchronized (sync) {
+            if (future == null) {
+                future = new CompletableFuture<>();
+                if (ready) {
+                    if (exception == null) {
+                        future.complete(value);
+                    } else {
+                        future.completeExceptionally(exception);
+                    }
+                }
+            }
+            return future;
+        }
+    }
+
+    @Override
+    public void rawlink(Runnable callback) {
+        sync.touch();
+        synchronized (sync) {
+            links.add(callback, ready);
+        }
+    }
+
+    @Override
+    public boolean unlink(Runnable callback) {
+        synchronized (sync) {
+            return links.remove(callback);
+        }
+    }
+
+    @Override
+    public Hub hub() {
+        return sync.hub;
+    }
+
+    /** Parked and woken-not-yet-running waiters (for leak checks). */
+    int waiters() {
+        synchronized (sync) {
+            return waiters.waiting() + waiters.signalled;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncResult[" + (!ready ? "pending" : exception != null ? "failed: " + exception : "value=" + value)
+                + "]";
+    }
+}

@@ -1,0 +1,151 @@
+package io.gevent4j;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.Waitable;
+
+import java.time.Duration;
+
+/**
+ * A flag that greenlets can wait for (gevent's {@code Event}).
+ *
+ * <p>States: <em>clear</em> (the initial state) ⇄ <em>set</em>. {@link #set()} makes it set and wakes
+ * every greenlet waiting in {@link #await()}, oldest first; {@link #clear()} makes it clear again
+ * without waking anyone. A waiter woken by {@code set} returns {@code true} even if the event was
+ * cleared again before it ran (gevent's rule, so a {@code set(); clear()} pulse is never missed).
+ * {@code await} with a timeout returns {@code false} when the time runs out; it never throws for it.
+ *
+ * <p>{@link #rawlink(Runnable)} callbacks (used by {@link Gevent#await} and {@link Gevent#iwait}) are
+ * one-shot: they run in order, in a callback on the hub the event belongs to, once it is set.
+ *
+ * <p>Thread-safety: all methods may be called from any thread. The event belongs to the hub of the
+ * thread that created it; a thread that waits on it runs its own hub meanwhile. A greenlet waiting for
+ * an event that another thread will set keeps its hub from {@link io.gevent4j.hub.LoopExit} once any
+ * other thread used the event; if the first touch from the other thread may come after the hub has
+ * nothing else to do, hold {@link Hub#externalWait()} around the wait.
+ *
+ * <p>Killing a greenlet or a {@link Timeout} expiring while it waits raises the exception from
+ * {@code await} and leaves the event unchanged.
+ */
+public final class Event implements Waitable {
+    final Sync sync;
+    private final Sync.WaitList waiters = new Sync.WaitList();
+    private final Links links;
+    private volatile boolean flag;
+
+    /** A clear event belonging to the current thread's hub. */
+    public Event() {
+        this(Hub.current());
+    }
+
+    /** A clear event belonging to {@code hub}. */
+    public Event(Hub hub) {
+        this.sync = new Sync(hub);
+        this.links = new Links(sync);
+    }
+
+    /** Sets the flag and wakes every waiter; does nothing if it is set already. */
+    public void set() {
+        sync.touch();
+        synchronized (sync) {
+            if (flag) {
+                return;
+            }
+            flag = true;
+            waiters.wakeAll();
+            links.fire();
+        }
+    }
+
+    /** Clears the flag; later waiters block until the next {@link #set()}. */
+    public void clear() {
+        sync.touch();
+        synchronized (sync) {
+            flag = false;
+        }
+    }
+
+    /** True when the flag is set. */
+    public boolean isSet() {
+        return flag;
+    }
+
+    /** Same as {@link #isSet()}. */
+    @Override
+    public boolean ready() {
+        return flag;
+    }
+
+    /**
+     * Blocks until the flag is set.
+     *
+     * @return true
+     */
+    public boolean await() {
+        return await(null);
+    }
+
+    /**
+     * Blocks until the flag is set or {@code timeout} passes (null: no limit).
+     *
+     * @return whether the flag was set (false: the time ran out)
+     */
+    public boolean await(Duration timeout) {
+        sync.touch();
+        if (flag) {
+            return true;
+        }
+        long nanos = Sync.nanos(true, timeout);
+        Sync.Node node;
+        synchronized (sync) {
+            if (flag) {
+                return true;
+            }
+            if (nanos == 0) {
+                return false;
+            }
+            node = new Sync.Node(Hub.current());
+            waiters.addLast(node);
+        }
+        boolean woken;
+        try {
+            sync.park(node, nanos);
+        } finally {
+            synchronized (sync) {
+                woken = waiters.release(node);
+            }
+        }
+        return woken;
+    }
+
+    @Override
+    public void rawlink(Runnable callback) {
+        sync.touch();
+        synchronized (sync) {
+            links.add(callback, flag);
+        }
+    }
+
+    @Override
+    public boolean unlink(Runnable callback) {
+        synchronized (sync) {
+            return links.remove(callback);
+        }
+    }
+
+    @Override
+    public Hub hub() {
+        return sync.hub;
+    }
+
+    /** Parked and woken-not-yet-running waiters (for leak checks). */
+    int waiters() {
+        synchronized (sync) {
+            return waiters.waiting() + waiters.signalled;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Event[" + (flag ? "set" : "clear") + "]";
+    }
+}
