@@ -89,7 +89,7 @@ class AsyncResultTest {
         Gevent.sleep(0);
         assertEquals(1, r.waiters());
         g.kill();
-        assertInstanceOf(GreenletExit.class, g.value());
+        assertInstanceOf(GreenletExit.class, g.killedBy());
         assertEquals(0, r.waiters());
         assertFalse(r.ready());
         r.set("later");

@@ -84,7 +84,7 @@ class ChannelTest {
         Greenlet<Void> putter = Gevent.spawn(() -> ch.put("never"));
         Gevent.sleep(0);
         putter.kill();
-        assertInstanceOf(GreenletExit.class, putter.value());
+        assertInstanceOf(GreenletExit.class, putter.killedBy());
         assertEquals(0, ch.putting());
         assertThrows(Queue.Empty.class, ch::getNowait);
     }
@@ -99,7 +99,8 @@ class ChannelTest {
         Greenlet<Void> putter = Gevent.spawn(() -> ch.put("z")); // ...being offered an item
         assertEquals("z", b.get(Duration.ofSeconds(5)));
         putter.join();
-        assertInstanceOf(GreenletExit.class, a.get());
+        a.join();
+        assertInstanceOf(GreenletExit.class, a.killedBy());
         assertEquals(0, ch.getting());
     }
 

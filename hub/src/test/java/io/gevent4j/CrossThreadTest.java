@@ -278,6 +278,6 @@ class CrossThreadTest {
         Gevent.sleep(5);
         g.kill();
         assertTrue(g.ready());
-        org.junit.jupiter.api.Assertions.assertInstanceOf(io.gevent4j.hub.GreenletExit.class, g.value());
+        org.junit.jupiter.api.Assertions.assertInstanceOf(io.gevent4j.hub.GreenletExit.class, g.killedBy());
     }
 }

@@ -33,7 +33,7 @@ class DeliveryRaceTest {
         e.set();         // g's waiter is satisfied, g is queued to run
         g.hub().throwTo(g, new GreenletExit("late kill"));
         assertTrue(g.join(Duration.ofSeconds(2)), "the kill was lost");
-        assertInstanceOf(GreenletExit.class, g.value());
+        assertInstanceOf(GreenletExit.class, g.killedBy());
         assertFalse(finishedSleep.get());
     }
 

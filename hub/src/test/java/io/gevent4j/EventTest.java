@@ -91,7 +91,7 @@ class EventTest {
         Gevent.sleep(0);
         assertEquals(1, e.waiters());
         g.kill();
-        assertInstanceOf(GreenletExit.class, g.value());
+        assertInstanceOf(GreenletExit.class, g.killedBy());
         assertEquals(0, e.waiters());
         assertEquals(0, after.get());
         e.set(); // nothing to wake, nothing breaks

@@ -99,7 +99,7 @@ class GroupPoolTest {
         Gevent.sleep(0);
         group.kill();
         assertEquals(0, group.size());
-        gs.forEach(g -> assertInstanceOf(GreenletExit.class, g.value()));
+        gs.forEach(g -> assertInstanceOf(GreenletExit.class, g.killedBy()));
     }
 
     @Test
@@ -123,7 +123,7 @@ class GroupPoolTest {
         Greenlet<Boolean> joiner = Gevent.spawn(() -> group.join(null));
         Gevent.sleep(0);
         joiner.kill();
-        assertInstanceOf(GreenletExit.class, joiner.value());
+        assertInstanceOf(GreenletExit.class, joiner.killedBy());
         group.kill();
     }
 
@@ -182,7 +182,7 @@ class GroupPoolTest {
         });
         Gevent.sleep(0);
         spawner.kill();
-        assertInstanceOf(GreenletExit.class, spawner.value());
+        assertInstanceOf(GreenletExit.class, spawner.killedBy());
         running.join();
         pool.join();
         assertEquals(0, ran.get());

@@ -31,7 +31,7 @@ class KillWhileJoiningTest {
         });
         Gevent.sleep(0);
         joiner.kill();
-        assertInstanceOf(GreenletExit.class, joiner.value());
+        assertInstanceOf(GreenletExit.class, joiner.killedBy());
         assertFalse(continued.get(), "the kill was swallowed by join()");
         sleeper.kill();
     }
@@ -64,7 +64,7 @@ class KillWhileJoiningTest {
         });
         Gevent.sleep(0);
         joiner.kill();
-        assertInstanceOf(GreenletExit.class, joiner.value());
+        assertInstanceOf(GreenletExit.class, joiner.killedBy());
         assertFalse(continued.get(), "the kill was swallowed by joinall()");
         assertTrue(sleeper.join(Duration.ZERO) || !sleeper.ready());
         sleeper.kill();

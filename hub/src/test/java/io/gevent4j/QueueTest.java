@@ -157,7 +157,7 @@ class QueueTest {
         Greenlet<String> b = Gevent.spawn(() -> q.get());
         Gevent.sleep(0);
         a.kill();
-        assertInstanceOf(GreenletExit.class, a.value());
+        assertInstanceOf(GreenletExit.class, a.killedBy());
         assertEquals(1, q.waitingGetters());
         q.put("x");
         assertEquals("x", b.get());
@@ -174,7 +174,8 @@ class QueueTest {
         hub.throwTo(a, new GreenletExit()); // a is woken with the kill...
         q.put("x");                          // ...and also signalled for "x" before it runs
         assertEquals("x", b.get(Duration.ofSeconds(5)), "the reservation must pass on to b");
-        assertInstanceOf(GreenletExit.class, a.get());
+        a.join();
+        assertInstanceOf(GreenletExit.class, a.killedBy());
         assertEquals(0, q.qsize());
         assertEquals(0, q.waitingGetters());
     }
@@ -189,7 +190,8 @@ class QueueTest {
         Hub.current().throwTo(p1, new GreenletExit());
         assertEquals("full", q.get());
         p2.get(Duration.ofSeconds(5));
-        assertInstanceOf(GreenletExit.class, p1.get());
+        p1.join();
+        assertInstanceOf(GreenletExit.class, p1.killedBy());
         assertEquals(List.of("p2"), new ArrayList<>(q));
         assertEquals(0, q.waitingPutters());
     }
@@ -456,7 +458,7 @@ class QueueTest {
         Greenlet<Void> joiner = Gevent.spawn(() -> q.join());
         Gevent.sleep(0);
         joiner.kill();
-        assertInstanceOf(GreenletExit.class, joiner.value());
+        assertInstanceOf(GreenletExit.class, joiner.killedBy());
         q.get();
         q.taskDone();
         assertTrue(q.join(Duration.ZERO));

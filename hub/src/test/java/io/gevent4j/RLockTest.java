@@ -101,7 +101,7 @@ class RLockTest {
         Greenlet<Boolean> b = Gevent.spawn(() -> lock.acquire(Duration.ofSeconds(5)));
         Gevent.sleep(0);
         a.kill();
-        assertInstanceOf(GreenletExit.class, a.value());
+        assertInstanceOf(GreenletExit.class, a.killedBy());
         lock.release();
         assertTrue(b.get());
         assertFalse(lock.isOwned());

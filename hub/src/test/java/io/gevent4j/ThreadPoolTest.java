@@ -148,7 +148,7 @@ class ThreadPoolTest {
             Greenlet<String> waiter = Gevent.spawn(() -> job.get());
             Gevent.sleep(5);
             waiter.kill();
-            assertInstanceOf(GreenletExit.class, waiter.value());
+            assertInstanceOf(GreenletExit.class, waiter.killedBy());
             release.countDown();
             assertEquals("job", job.get());
             assertEquals(1, finished.get());
