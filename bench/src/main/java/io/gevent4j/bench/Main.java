@@ -23,7 +23,8 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        String include = args.length > 0 ? args[0] : SwitchBench.class.getSimpleName();
+        String include = args.length > 0 ? args[0]
+                : "(" + SwitchBench.class.getSimpleName() + "|" + QueueBench.class.getSimpleName() + ")";
         Options opt = new OptionsBuilder().include(include).build();
         Collection<RunResult> results = new Runner(opt).run();
         Map<String, Double> score = new HashMap<>();
@@ -37,9 +38,27 @@ public final class Main {
         System.out.println();
         System.out.println("== switch round trip (ns, lower is better) ==");
         Double base = score.get("continuation");
-        for (var e : score.entrySet()) {
+        for (var e : new java.util.TreeMap<>(score).entrySet()) {
+            if (!e.getKey().contains("ParkUnpark") && !e.getKey().contains("Switch") && !e.getKey().equals("continuation")) {
+                continue;
+            }
             System.out.printf("%-26s %8.1f ns   %s%n", e.getKey(), e.getValue(),
                     base == null ? "" : String.format("%.2fx the bare continuation", e.getValue() / base));
+        }
+
+        System.out.println();
+        System.out.println("== queue hand-off (ns per item, lower is better) ==");
+        String[][] pairs = {
+            {"geventQueueUnbounded", "jdkLinkedBlockingQueueUnbounded"},
+            {"geventQueueCapacity1", "jdkLinkedBlockingQueueCapacity1"},
+            {"geventChannel", "jdkSynchronousQueue"},
+        };
+        for (String[] p : pairs) {
+            Double ours = score.get(p[0]);
+            Double theirs = score.get(p[1]);
+            if (ours != null && theirs != null) {
+                System.out.printf("%-26s %8.1f ns   %-32s %8.1f ns   ratio %.2fx%n", p[0], ours, p[1], theirs, ours / theirs);
+            }
         }
 
         System.out.println();
