@@ -231,13 +231,20 @@ public final class Hub {
         if (onHub) {
             parkedOnHub++;
         }
+        boolean interrupted = false;
         try {
             while (!satisfied.getAsBoolean()) {
                 LockSupport.park(this);
+                // park returns at once while the interrupt status is set: clear it (and restore it
+                // on the way out) or the greenlet would spin here and starve the whole hub
+                interrupted |= Thread.interrupted();
             }
         } finally {
             if (onHub) {
                 parkedOnHub--;
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -327,6 +334,18 @@ public final class Hub {
         } else {
             loop.execute(() -> g.deliver(error));
         }
+    }
+
+    /**
+     * Takes back {@code error} thrown at {@code g} by {@link #throwTo} if {@code g} has not seen it yet
+     * (it was busy or in a JDK call and has not reached a blocking point since); its interrupt goes
+     * with it when {@code g} is the caller. Hub thread only.
+     *
+     * @return whether it was still pending
+     */
+    public boolean withdrawThrow(RawGreenlet g, Throwable error) {
+        checkHubThread();
+        return g.hub == this && g.withdraw(error);
     }
 
     // ------------------------------------------------------------------ errors
