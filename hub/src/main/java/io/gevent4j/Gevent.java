@@ -74,7 +74,7 @@ public final class Gevent {
 
     /** {@link #sleep(Duration)} in milliseconds. */
     public static void sleep(long millis) {
-        Hub.current().sleep(millis <= 0 ? 0 : Math.multiplyExact(millis, 1_000_000L));
+        Hub.current().sleep(millis <= 0 ? 0 : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis)); // saturates
     }
 
     /** Blocks until the hub has nothing else to run. */
@@ -107,12 +107,17 @@ public final class Gevent {
             return await(greenlets, timeout, -1);
         }
         List<G> done = new ArrayList<>();
-        for (Iterator<G> it = iwait(greenlets, timeout); it.hasNext(); ) {
-            G g = it.next();
-            done.add(g);
-            if (!g.successful()) {
-                throw sneaky(g.exception());
+        IWait<G> it = new IWait<>(greenlets, timeout);
+        try {
+            while (it.hasNext()) {
+                G g = it.next();
+                done.add(g);
+                if (!g.successful()) {
+                    throw sneaky(g.exception());
+                }
             }
+        } finally {
+            it.close(); // unlink from the others (and end an external wait) when we stop early
         }
         return done;
     }
@@ -172,12 +177,18 @@ public final class Gevent {
         return new IWait<>(objects, timeout);
     }
 
-    /** Runs {@code task}; if {@code timeout} passes first, throws the {@link Timeout}. */
+    /**
+     * Runs {@code task}; if {@code timeout} passes first, throws the {@link Timeout} (also when the
+     * timeout surfaced in the task as the {@link InterruptedException} of a JDK blocking call).
+     */
     public static <T> T withTimeout(Duration timeout, Callable<T> task) {
         Timeout t = Timeout.start(timeout);
         try {
             return task.call();
         } catch (Exception e) {
+            if (interruptedBy(t, e)) {
+                throw t;
+            }
             throw sneaky(e);
         } finally {
             t.cancel();
@@ -185,8 +196,9 @@ public final class Gevent {
     }
 
     /**
-     * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue}. Other
-     * timeouts propagate.
+     * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue} (also
+     * when the timeout surfaced in the task as the {@link InterruptedException} of a JDK blocking
+     * call). Other timeouts and failures propagate.
      */
     public static <T> T withTimeout(Duration timeout, Callable<T> task, T timeoutValue) {
         Timeout t = Timeout.start(timeout);
@@ -198,10 +210,18 @@ public final class Gevent {
             }
             throw e;
         } catch (Exception e) {
+            if (interruptedBy(t, e)) {
+                return timeoutValue;
+            }
             throw sneaky(e);
         } finally {
             t.cancel();
         }
+    }
+
+    /** {@code e} is the interrupt by which {@code t}, having expired, broke a JDK blocking call. */
+    private static boolean interruptedBy(Timeout t, Exception e) {
+        return t.expired() && (e instanceof InterruptedException || e.getCause() instanceof InterruptedException);
     }
 
     @SuppressWarnings("unchecked")
@@ -228,6 +248,7 @@ public final class Gevent {
     private static final class IWait<W extends Waitable> implements Iterator<W>, AutoCloseable {
         private final List<W> objects;
         private final ArrayDeque<W> readyQueue = new ArrayDeque<>();
+        private final boolean[] arrivals;
         private final List<Runnable> links = new ArrayList<>();
         private final Hub hub = Hub.current();
         private final long deadline;
@@ -247,19 +268,34 @@ public final class Gevent {
                 foreign |= w.hub() != null && w.hub() != hub || usedByOtherThreads(w);
             }
             this.external = foreign ? hub.externalWait() : null; // woken from another hub's thread
-            for (W w : this.objects) {
-                Runnable link = () -> arrived(w);
+            this.arrivals = new boolean[this.objects.size()];
+            for (int i = 0; i < this.objects.size(); i++) {
+                W w = this.objects.get(i);
+                int index = i;
+                Runnable link = () -> arrived(index);
                 links.add(link);
-                w.rawlink(link);
+                if (!w.ready()) {
+                    w.rawlink(link);
+                }
+                // Ready objects are taken at once, so that a zero timeout polls (gevent's
+                // wait(timeout=0)); so is one that became ready while we linked it, whose late link
+                // runs on its own hub's loop, which may not run soon. Its link then arrives twice.
+                if (w.ready()) {
+                    arrived(i);
+                }
             }
         }
 
-        private void arrived(W w) {
+        private void arrived(int index) {
             if (!hub.inHubThread()) {
-                hub.loop().execute(() -> arrived(w));
+                hub.loop().execute(() -> arrived(index));
                 return;
             }
-            readyQueue.add(w);
+            if (arrivals[index]) {
+                return; // already taken
+            }
+            arrivals[index] = true;
+            readyQueue.add(objects.get(index));
             Waiter<Object> wt = waiter;
             if (wt != null) {
                 wt.switchTo(null);

@@ -317,8 +317,10 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         AutoCloseable external = here != hub() ? here.externalWait() : null;
         rawlink(link);
         try {
-            if (waiter.await(timeout) && waiter.exception() != null) {
-                throw Gevent.sneaky(waiter.exception()); // a kill or timeout aimed at the joiner
+            // Re-check: if it died since the check above, the link goes through its hub's loop, which
+            // may not run again soon (its owner may be blocked in a JDK call waiting for us).
+            if (!ready && waiter.await(timeout)) {
+                waiter.get(); // the link delivers null; anything else is a kill or timeout thrown at us
             }
         } finally {
             unlink(link);
@@ -377,7 +379,9 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
                 startTimer = null;
             }
             if (!finishUnstarted(exception)) {
-                hub().loop().execute(() -> hub().throwTo(this, exception));
+                // At once, not from a later callback: a greenlet spawned but not yet running must
+                // find the kill before its task starts (then it never runs).
+                hub().throwTo(this, exception);
             }
         });
         if (block) {

@@ -31,6 +31,7 @@ public class Timeout extends RuntimeException implements AutoCloseable {
     private final transient Duration duration;
     private transient TimerWatcher timer;
     private transient RawGreenlet target;
+    private transient volatile boolean expired;
 
     /** An unstarted timeout of {@code duration}; null never fires. */
     public Timeout(Duration duration) {
@@ -60,9 +61,13 @@ public class Timeout extends RuntimeException implements AutoCloseable {
         }
         Hub hub = Hub.current();
         target = RawGreenlet.getcurrent();
+        expired = false;
         timer = hub.loop().timer(Math.max(0, saturatedNanos(duration)), 0);
         RawGreenlet g = target;
-        timer.start(() -> hub.throwTo(g, this));
+        timer.start(() -> {
+            expired = true;
+            hub.throwTo(g, this);
+        });
         return this;
     }
 
@@ -78,18 +83,27 @@ public class Timeout extends RuntimeException implements AutoCloseable {
     }
 
     /**
-     * Disarms the timeout. Idempotent. A timeout that expired but was not raised yet (its greenlet was
-     * busy, or already woken and not yet running) is withdrawn too.
+     * True once it went off (its timer fired and it was thrown, or is about to be thrown, at its
+     * greenlet), until the next {@link #start()}.
+     */
+    boolean expired() {
+        return expired;
+    }
+
+    /**
+     * Disarms the timeout. Idempotent. If it already expired while its greenlet was busy or blocked in
+     * a JDK call (which it then interrupted) and has not been thrown yet, it is taken back: a cancelled
+     * timeout never goes off later.
      */
     public void cancel() {
         TimerWatcher t = timer;
         if (t != null) {
             timer = null;
             t.close();
-            RawGreenlet g = target;
-            if (g != null && g.hub().inHubThread()) {
-                g.hub().retractThrow(g, this);
-            }
+        }
+        RawGreenlet g = target;
+        if (g != null && g.hub().inHubThread()) {
+            g.hub().withdrawThrow(g, this); // only if it is this very timeout, still unseen
         }
     }
 

@@ -1,283 +1,369 @@
 package io.gevent4j;
 
+import io.gevent4j.hub.GreenletExit;
 import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.LoopExit;
+import io.gevent4j.hub.Waiter;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Primitives used from threads that are not their hub's, and JDK queues used from greenlets. */
-@org.junit.jupiter.api.Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+/** Calls into a hub from other threads. */
+@ExtendWith(FreshHub.class)
 class CrossThreadTest {
-    private static final int N = 10_000;
 
-    private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<Greenlet<Void>> consumers(BlockingQueue<Integer> q, int count, Set<Integer> got,
-                                                  AtomicInteger dup) {
-        List<Greenlet<Void>> gs = new ArrayList<>();
-        for (int c = 0; c < count; c++) {
-            gs.add(Gevent.<Void>spawn(() -> {
-                while (true) {
-                    int v = q.take();
-                    if (v < 0) {
-                        return null;
-                    }
-                    if (!got.add(v)) {
-                        dup.incrementAndGet();
-                    }
-                }
-            }));
-        }
-        return gs;
-    }
-
-    @Test
-    void aPlatformThreadPutsIntoAQueueThatGreenletsTakeFrom() throws Exception {
-        Queue<Integer> q = new Queue<>(64);
-        Set<Integer> got = Collections.synchronizedSet(new HashSet<>());
-        AtomicInteger dup = new AtomicInteger();
-        List<Greenlet<Void>> gs = consumers(q, 4, got, dup);
-        Thread producer = new Thread(() -> {
-            for (int i = 0; i < N; i++) {
-                q.put(i); // blocks on the thread's own hub while the queue is full
-                if (i % 1000 == 0) {
-                    pause(1);
-                }
-            }
-            for (int i = 0; i < 4; i++) {
-                q.put(-1);
-            }
-        }, "producer");
-        // The consumers may block before the producer first touches the queue: announce the wait.
-        try (var _ = Hub.current().externalWait()) {
-            producer.start();
-            assertEquals(4, Gevent.joinall(gs, Duration.ofSeconds(20)).size());
-        }
-        producer.join();
-        assertEquals(N, got.size());
-        assertEquals(0, dup.get());
-        assertEquals(0, q.qsize());
-    }
-
-    @Test
-    void onceAnotherThreadUsedAQueueWaitingOnItNeedsNoExplicitExternalWait() throws Exception {
-        Queue<Integer> q = new Queue<>();
-        CountDownLatch touched = new CountDownLatch(1);
-        Thread producer = new Thread(() -> {
-            q.put(0);
-            touched.countDown();
-            for (int i = 1; i < 100; i++) {
-                pause(1); // the greenlet waits for each item with nothing else on its hub
-                q.put(i);
-            }
-        }, "producer");
-        producer.start();
-        assertTrue(touched.await(5, TimeUnit.SECONDS));
-        Greenlet<Integer> consumer = Gevent.spawn(() -> {
-            int sum = 0;
-            for (int i = 0; i < 100; i++) {
-                sum += q.get();
-            }
-            return sum;
-        });
-        assertEquals(99 * 100 / 2, consumer.get());
-        producer.join();
-    }
-
-    @Test
-    void greenletsPutIntoAQueueThatAPlatformThreadTakesFrom() throws Exception {
-        Queue<Integer> q = new Queue<>(32);
-        Set<Integer> got = Collections.synchronizedSet(new HashSet<>());
-        AtomicInteger dup = new AtomicInteger();
-        Thread consumer = new Thread(() -> {
-            for (int i = 0; i < N; i++) {
-                if (!got.add(q.take())) {
-                    dup.incrementAndGet();
-                }
-            }
-        }, "consumer");
-        consumer.start();
-        while (q.waitingGetters() == 0) { // once it blocked on the queue, the queue is shared
-            pause(1);
-        }
-        List<Greenlet<Void>> producers = new ArrayList<>();
-        for (int p = 0; p < 10; p++) {
-            int base = p * (N / 10);
-            producers.add(Gevent.spawn(() -> {
-                for (int i = 0; i < N / 10; i++) {
-                    q.put(base + i); // blocks while full: woken by the other thread's takes
-                }
-            }));
-        }
-        assertEquals(10, Gevent.joinall(producers, Duration.ofSeconds(20)).size());
-        consumer.join(20_000);
-        assertEquals(N, got.size());
-        assertEquals(0, dup.get());
-    }
-
-    @Test
-    void aPlatformThreadGetWithTimeoutThrowsEmpty() throws Exception {
-        Queue<String> q = new Queue<>();
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread t = new Thread(() -> {
+    /** Runs {@code body} on a new platform thread (with a hub of its own, destroyed at the end). */
+    private static CompletableFuture<Void> onOtherThread(ThrowingRunnable body) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofPlatform().name("foreign").start(() -> {
             try {
-                q.get(true, Duration.ofMillis(30));
+                body.run();
+                done.complete(null);
             } catch (Throwable e) {
-                thrown.set(e);
+                done.completeExceptionally(e);
+            } finally {
+                Hub h = Hub.currentIfAny();
+                if (h != null) {
+                    h.destroy();
+                }
             }
-            assertNull(q.poll());
         });
-        t.start();
-        t.join(5_000);
-        assertTrue(thrown.get() instanceof Queue.Empty, String.valueOf(thrown.get()));
-        assertEquals(0, q.waitingGetters());
+        return done;
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     @Test
-    void twoHubsExchangeThroughAQueue() throws Exception {
-        Queue<Integer> q = new Queue<>(10);
-        AtomicLong sum = new AtomicLong();
-        CountDownLatch consumerReady = new CountDownLatch(1);
-        Thread otherHub = new Thread(() -> {
-            List<Greenlet<Void>> gs = new ArrayList<>();
-            for (int c = 0; c < 3; c++) {
-                gs.add(Gevent.spawn(() -> {
-                    while (true) {
-                        int v = q.get();
-                        if (v < 0) {
-                            return;
-                        }
-                        sum.addAndGet(v);
-                    }
-                }));
+    @Timeout(10)
+    void aForeignThreadJoinsAGreenletOfAnotherHub() throws Exception {
+        Greenlet<Integer> g = Gevent.spawn(() -> {
+            Gevent.sleep(50);
+            return 42;
+        });
+        AtomicReference<Integer> seen = new AtomicReference<>();
+        AtomicBoolean readyWhenJoined = new AtomicBoolean();
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            g.join();
+            readyWhenJoined.set(g.ready());
+            seen.set(g.get());
+        });
+        assertEquals(42, g.get());
+        other.get(5, TimeUnit.SECONDS);
+        assertTrue(readyWhenJoined.get());
+        assertEquals(42, seen.get());
+    }
+
+    @Test
+    @Timeout(10)
+    void aForeignThreadJoinWithTimeoutAndGetOfAFailure() throws Exception {
+        IOException boom = new IOException("boom");
+        Greenlet<Integer> g = Gevent.spawn(() -> {
+            Gevent.sleep(500);
+            throw boom;
+        });
+        AtomicBoolean early = new AtomicBoolean(true);
+        AtomicReference<Throwable> got = new AtomicReference<>();
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            early.set(g.join(Duration.ofMillis(5)));
+            try {
+                g.get(Duration.ofSeconds(5));
+            } catch (Throwable e) {
+                got.set(e);
             }
-            Gevent.sleep(0);
-            consumerReady.countDown();
-            Gevent.joinall(gs);
-        }, "other-hub");
-        otherHub.start();
-        assertTrue(consumerReady.await(5, TimeUnit.SECONDS));
-        List<Greenlet<Void>> producers = new ArrayList<>();
-        for (int p = 0; p < 5; p++) {
-            producers.add(Gevent.spawn(() -> {
-                for (int i = 1; i <= 1000; i++) {
-                    q.put(i);
+        });
+        try (LogCapture ignored = LogCapture.hub()) {
+            g.join();
+        }
+        other.get(5, TimeUnit.SECONDS);
+        assertFalse(early.get(), "join(5 ms) timed out");
+        assertSame(boom, got.get());
+    }
+
+    @Test
+    @Timeout(10)
+    void aForeignThreadKillsAGreenletBlockedInSleep() throws Exception {
+        CountDownLatch sleeping = new CountDownLatch(1);
+        AtomicBoolean cleaned = new AtomicBoolean();
+        Greenlet<Void> g = Gevent.spawn(() -> {
+            try {
+                sleeping.countDown();
+                Gevent.sleep(10_000);
+            } finally {
+                cleaned.set(true);
+            }
+        });
+        AtomicBoolean readyAfterKill = new AtomicBoolean();
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            assertTrue(sleeping.await(5, TimeUnit.SECONDS));
+            g.kill(); // blocks the foreign thread until g died
+            readyAfterKill.set(g.ready());
+        });
+        g.join();
+        other.get(5, TimeUnit.SECONDS);
+        assertTrue(cleaned.get());
+        assertTrue(readyAfterKill.get());
+        assertInstanceOf(GreenletExit.class, g.killedBy());
+    }
+
+    @Test
+    @Timeout(10)
+    void aForeignThreadKillsAGreenletInAJdkCall() throws Exception {
+        CountDownLatch sleeping = new CountDownLatch(1);
+        Greenlet<Void> g = Gevent.spawn(() -> {
+            sleeping.countDown();
+            Thread.sleep(10_000);
+            return null;
+        });
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            assertTrue(sleeping.await(5, TimeUnit.SECONDS));
+            g.kill(new GreenletExit(), false, null);
+        });
+        g.join();
+        other.get(5, TimeUnit.SECONDS);
+        assertInstanceOf(GreenletExit.class, g.killedBy());
+    }
+
+    @Test
+    @Timeout(10)
+    void waiterSwitchFromAForeignThreadWakesAWaitingGreenlet() throws Exception {
+        Hub hub = Gevent.getHub();
+        Waiter<String> w = new Waiter<>();
+        CountDownLatch waiting = new CountDownLatch(1);
+        Greenlet<String> g = Gevent.spawn(() -> {
+            try (AutoCloseable ignored = hub.externalWait()) { // the wake-up comes from outside
+                waiting.countDown();
+                return w.get();
+            }
+        });
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            assertTrue(waiting.await(5, TimeUnit.SECONDS));
+            Thread.sleep(10);
+            w.switchTo("from outside");
+        });
+        assertEquals("from outside", g.get());
+        other.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Timeout(10)
+    void waiterThrowFromAForeignThread() throws Exception {
+        Hub hub = Gevent.getHub();
+        Waiter<String> w = new Waiter<>();
+        IllegalStateException e = new IllegalStateException("from outside");
+        CompletableFuture<Void> other = onOtherThread(() -> w.throwInto(e));
+        try (AutoCloseable ignored = hub.externalWait()) {
+            assertSame(e, assertThrows(IllegalStateException.class, w::get));
+        }
+        other.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Timeout(20)
+    void manyForeignThreadsSpawningOntoOneHubLoseNothing() throws Exception {
+        Hub hub = Gevent.getHub();
+        int threads = 8;
+        int perThread = 250;
+        AtomicInteger ran = new AtomicInteger();
+        AtomicInteger wrongHub = new AtomicInteger();
+        List<CompletableFuture<Void>> others = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            others.add(onOtherThread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    hub.loop().execute(() -> Gevent.spawn(() -> {
+                        if (Gevent.getHub() != hub || !hub.inHubThread()) {
+                            wrongHub.incrementAndGet();
+                        }
+                        Gevent.sleep(0);
+                        ran.incrementAndGet();
+                    }));
+                    if (i % 50 == 0) {
+                        Thread.sleep(1);
+                    }
                 }
             }));
         }
-        Gevent.joinall(producers);
-        for (int i = 0; i < 3; i++) {
-            q.put(-1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (ran.get() < threads * perThread && System.nanoTime() < deadline) {
+            Gevent.sleep(5);
         }
-        otherHub.join(20_000);
-        assertEquals(5L * 1000 * 1001 / 2, sum.get());
-    }
-
-    @Test
-    void aPlatformThreadPutsIntoAChannelAGreenletGetsFrom() throws Exception {
-        Channel<String> ch = new Channel<>();
-        Greenlet<String> g = Gevent.spawn(() -> ch.get() + ch.get());
-        Thread t = new Thread(() -> {
-            ch.put("a");
-            ch.put("b");
-        });
-        try (var _ = Hub.current().externalWait()) {
-            t.start();
-            assertEquals("ab", g.get(Duration.ofSeconds(5)));
+        for (CompletableFuture<Void> f : others) {
+            f.get(5, TimeUnit.SECONDS);
         }
-        t.join();
-    }
-
-    @Test
-    void jdkLinkedBlockingQueueParksGreenletsCooperatively() {
-        LinkedBlockingQueue<Integer> q = new LinkedBlockingQueue<>();
-        AtomicLong ticks = new AtomicLong();
-        Greenlet<Void> ticker = Gevent.spawn(() -> {
-            while (true) {
-                Gevent.sleep(1);
-                ticks.incrementAndGet();
-            }
-        });
-        Greenlet<Integer> consumer = Gevent.spawn(() -> {
-            int sum = 0;
-            for (int i = 0; i < 10; i++) {
-                sum += q.take(); // parks this greenlet only
-            }
-            return sum;
-        });
-        Greenlet<Void> producer = Gevent.<Void>spawn(() -> {
-            for (int i = 0; i < 10; i++) {
-                Gevent.sleep(5);
-                q.put(i);
-            }
-            return null;
-        });
-        assertEquals(45, consumer.get());
-        producer.join();
-        assertTrue(ticks.get() >= 10, "the hub stalled while a greenlet waited in take(): " + ticks.get());
-        assertEquals(Thread.currentThread(), Hub.current().owner());
-        ticker.kill();
-    }
-
-    @Test
-    void jdkBoundedAndSynchronousQueuesHandOffBetweenGreenlets() throws Exception {
-        SynchronousQueue<String> sync = new SynchronousQueue<>();
-        ArrayBlockingQueue<Integer> bounded = new ArrayBlockingQueue<>(1);
-        List<String> log = Collections.synchronizedList(new ArrayList<>());
-        Greenlet<Void> a = Gevent.<Void>spawn(() -> {
-            sync.put("ping");
-            log.add("ping taken");
-            bounded.put(1);
-            bounded.put(2); // blocks until b takes 1
-            log.add("2 put");
-            return null;
-        });
-        Greenlet<Void> b = Gevent.<Void>spawn(() -> {
-            log.add("got " + sync.take());
-            Gevent.sleep(10);
-            log.add("took " + bounded.take());
-            log.add("took " + bounded.take());
-            return null;
-        });
-        Gevent.joinall(List.of(a, b));
-        assertTrue(a.successful() && b.successful());
-        assertEquals(List.of("got ping", "ping taken", "took 1", "2 put", "took 2"), log);
-        assertEquals(0, bounded.size());
-        assertNull(bounded.poll(1, TimeUnit.MILLISECONDS));
-    }
-
-    @Test
-    void killWhileParkedInAJdkQueue() {
-        LinkedBlockingQueue<Integer> q = new LinkedBlockingQueue<>();
-        Greenlet<Object> g = Gevent.spawn(() -> (Object) q.take());
         Gevent.sleep(5);
-        g.kill();
-        assertTrue(g.ready());
-        org.junit.jupiter.api.Assertions.assertInstanceOf(io.gevent4j.hub.GreenletExit.class, g.killedBy());
+        assertEquals(threads * perThread, ran.get());
+        assertEquals(0, wrongHub.get());
+        assertEquals(0, hub.liveGreenlets());
+    }
+
+    @Test
+    @Timeout(10)
+    void greenletStartFromAForeignThread() throws Exception {
+        Hub hub = Gevent.getHub();
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        Greenlet<String> g = new Greenlet<>(hub, () -> {
+            ranOn.set(Thread.currentThread());
+            return "started from outside";
+        });
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            Thread.sleep(10);
+            g.start();
+        });
+        try (AutoCloseable ignored = hub.externalWait()) { // it is started from outside
+            assertEquals("started from outside", g.get());
+        }
+        other.get(5, TimeUnit.SECONDS);
+        assertTrue(ranOn.get().isVirtual());
+        assertThrows(IllegalStateException.class, g::start);
+    }
+
+    @Test
+    @Timeout(10)
+    void greenletStartLaterFromAForeignThread() throws Exception {
+        Hub hub = Gevent.getHub();
+        Greenlet<String> g = new Greenlet<>(hub, () -> "later");
+        CompletableFuture<Void> other = onOtherThread(() -> g.startLater(Duration.ofMillis(10)));
+        other.get(5, TimeUnit.SECONDS);
+        try (AutoCloseable ignored = hub.externalWait()) {
+            assertEquals("later", g.get(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void greenletsOfTwoHubsRunOnTheirOwnThreadsAndJoinEachOther() throws Exception {
+        Hub mine = Gevent.getHub();
+        CompletableFuture<Greenlet<String>> theirs = new CompletableFuture<>();
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            Hub h = Gevent.getHub();
+            Greenlet<String> g = Gevent.spawn(() -> {
+                Gevent.sleep(30);
+                return "from " + Gevent.getHub().owner().getName();
+            });
+            theirs.complete(g);
+            g.join();
+            assertSame(h, g.hub());
+        });
+        Greenlet<String> g = theirs.get(5, TimeUnit.SECONDS);
+        assertNotSame(mine, g.hub());
+        Greenlet<String> joiner = Gevent.spawn(() -> "joined " + g.get()); // a greenlet here joins one there
+        assertEquals("joined from foreign", joiner.get());
+        other.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Timeout(10)
+    void linksOfAGreenletAddedFromAForeignThreadRunOnItsHub() throws Exception {
+        Hub hub = Gevent.getHub();
+        Greenlet<Void> g = Gevent.spawn(() -> Gevent.sleep(30));
+        AtomicReference<Boolean> onHub = new AtomicReference<>();
+        CountDownLatch linked = new CountDownLatch(1);
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            g.rawlink(() -> onHub.set(hub.inHubThread()));
+            linked.countDown();
+        });
+        other.get(5, TimeUnit.SECONDS);
+        assertTrue(linked.await(1, TimeUnit.SECONDS));
+        g.join();
+        Gevent.sleep(1);
+        assertEquals(true, onHub.get());
+    }
+
+    @Test
+    @Timeout(10)
+    void iwaitOverGreenletsOfAnotherHubWakesUp() throws Exception {
+        CompletableFuture<List<Greenlet<Integer>>> theirs = new CompletableFuture<>();
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            List<Greenlet<Integer>> gs = List.of(
+                    Gevent.spawn(() -> {
+                        Gevent.sleep(150);
+                        return 1;
+                    }),
+                    Gevent.spawn(() -> {
+                        Gevent.sleep(10);
+                        return 2;
+                    }));
+            theirs.complete(gs);
+            Gevent.joinall(gs);
+        });
+        List<Greenlet<Integer>> gs = theirs.get(5, TimeUnit.SECONDS);
+        List<Greenlet<Integer>> done = Gevent.joinall(gs);
+        assertEquals(List.of(gs.get(1), gs.get(0)), done);
+        other.get(5, TimeUnit.SECONDS);
+        // the external wait announced while waiting is over: LoopExit works again
+        assertThrows(LoopExit.class, () -> new Waiter<>().get());
+    }
+
+    @Test
+    @Timeout(10)
+    void joinallWithRaiseErrorOverAnotherHubEndsItsExternalWait() throws Exception {
+        CompletableFuture<List<Greenlet<Integer>>> theirs = new CompletableFuture<>();
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            try (LogCapture ignored = LogCapture.hub()) {
+                List<Greenlet<Integer>> gs = List.of(
+                        Gevent.spawn(() -> {
+                            Gevent.sleep(5);
+                            throw new IOException("first");
+                        }),
+                        Gevent.spawn(() -> {
+                            Gevent.sleep(100);
+                            return 2;
+                        }));
+                theirs.complete(gs);
+                Gevent.joinall(gs);
+            }
+        });
+        List<Greenlet<Integer>> gs = theirs.get(5, TimeUnit.SECONDS);
+        assertThrows(IOException.class, () -> Gevent.joinall(gs, null, true));
+        other.get(5, TimeUnit.SECONDS);
+        // nothing is left to wake this hub: LoopExit, not a hang
+        long t0 = System.nanoTime();
+        assertThrows(LoopExit.class, () -> new Waiter<>().get());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
+    }
+
+    @Test
+    @Timeout(10)
+    void loopExecuteAndRunCallbackThreadsafeFromAForeignThreadRunInOrder() throws Exception {
+        Hub hub = Gevent.getHub();
+        List<Integer> out = new ArrayList<>();
+        Consumer<Integer> add = out::add; // runs on the hub thread only
+        CompletableFuture<Void> other = onOtherThread(() -> {
+            for (int i = 0; i < 100; i++) {
+                int v = i;
+                if (i % 2 == 0) {
+                    hub.loop().execute(() -> add.accept(v));
+                } else {
+                    hub.loop().runCallbackThreadsafe(() -> add.accept(v));
+                }
+            }
+        });
+        other.get(5, TimeUnit.SECONDS);
+        Gevent.sleep(5);
+        assertEquals(100, out.size());
+        for (int i = 0; i < 100; i++) {
+            assertEquals(i, out.get(i));
+        }
     }
 }

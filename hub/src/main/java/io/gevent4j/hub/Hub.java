@@ -252,13 +252,20 @@ public final class Hub {
         if (onHub) {
             parkedOnHub++;
         }
+        boolean interrupted = false;
         try {
             while (!satisfied.getAsBoolean()) {
                 LockSupport.park(this);
+                // park returns at once while the interrupt status is set: clear it (and restore it
+                // on the way out) or the greenlet would spin here and starve the whole hub
+                interrupted |= Thread.interrupted();
             }
         } finally {
             if (onHub) {
                 parkedOnHub--;
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -270,12 +277,17 @@ public final class Hub {
             return;
         }
         parkedOnHub++;
+        boolean interrupted = false;
         try {
             while (!waiter.satisfied(cur)) {
                 LockSupport.park(this);
+                interrupted |= Thread.interrupted(); // see block(): never spin on a set interrupt
             }
         } finally {
             parkedOnHub--;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -367,15 +379,15 @@ public final class Hub {
     }
 
     /**
-     * Withdraws {@code error} if {@link #throwTo} left it pending for {@code g}'s next blocking point
-     * (it found {@code g} busy, or woken but not yet running) and it was not raised yet: how a
-     * {@code Timeout} cancelled in that window avoids being raised later. Hub thread only.
+     * Takes back {@code error} thrown at {@code g} by {@link #throwTo} if {@code g} has not seen it yet
+     * (it was busy or in a JDK call and has not reached a blocking point since); its interrupt goes
+     * with it when {@code g} is the caller. Hub thread only.
      *
-     * @return whether it was withdrawn
+     * @return whether it was still pending
      */
-    public boolean retractThrow(RawGreenlet g, Throwable error) {
+    public boolean withdrawThrow(RawGreenlet g, Throwable error) {
         checkHubThread();
-        return g.hub == this && g.retract(error);
+        return g.hub == this && g.withdraw(error);
     }
 
     // ------------------------------------------------------------------ errors

@@ -193,6 +193,7 @@ public class RawGreenlet {
         if (cur.hub != hub) {
             throw new IllegalStateException("cannot switch to a greenlet of another hub");
         }
+        cur.checkPendingThrow(); // a switch is a blocking point: a kill or timeout that found us busy goes off here
         RawGreenlet target = this;
         while (target.dead) {
             target = target.parent != null ? target.parent : hub.mainGreenlet();
@@ -263,7 +264,7 @@ public class RawGreenlet {
         Waiter<?> w = blockedOn;
         if (w != null && !w.ready()) {
             w.throwInto(error);
-        } else if (inSwitch) {
+        } else if (inSwitch && !switchResumed) {
             transferThrow = error;
             switchResumed = true;
             hub.resume(this, false);
@@ -271,6 +272,9 @@ public class RawGreenlet {
             pendingThrow = error;
             hub.loop().breakLoop();
         } else {
+            // Busy, in a JDK blocking call, launched but not yet running, or woken (its waiter or
+            // switch already holds a value) but not yet resumed: it gets the error at its next
+            // blocking point, never lost.
             pendingThrow = error;
             Thread t = thread;
             if (t != null && t != Thread.currentThread()) {
@@ -280,17 +284,16 @@ public class RawGreenlet {
     }
 
     /**
-     * Withdraws {@code error} if it is pending (not raised yet). A pending exception is one that found
-     * the greenlet busy, or already woken by its waiter but not yet running again: it is raised at the
-     * next blocking point unless withdrawn first. Hub thread only.
+     * Takes back {@code error} if it is still waiting for this greenlet's next blocking point (a
+     * cancelled {@code Timeout} that had expired while the greenlet was busy or in a JDK call).
      */
-    final boolean retract(Throwable error) {
+    final boolean withdraw(Throwable error) {
         if (pendingThrow != error || error == null) {
             return false;
         }
         pendingThrow = null;
-        if (!isMain() && thread == Thread.currentThread()) {
-            Thread.interrupted(); // the interrupt that carried it
+        if (!main && thread == Thread.currentThread()) {
+            Thread.interrupted(); // the interrupt that carried it, if still unseen
         }
         return true;
     }
@@ -364,6 +367,7 @@ public class RawGreenlet {
             Throwable early = pendingThrow;
             if (early != null) {
                 pendingThrow = null;
+                Thread.interrupted(); // the interrupt that may have carried it
                 failure = early; // killed before it started: the run function never runs
             } else {
                 Object[] args = startArgs;

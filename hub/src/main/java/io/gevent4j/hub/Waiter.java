@@ -14,7 +14,11 @@ import java.util.concurrent.TimeUnit;
  * <p>A waiter is for one waiting greenlet and one delivery: the first {@code switchTo}/{@code throwInto}
  * wins and later ones are ignored. {@code switchTo} and {@code throwInto} may be called from any
  * thread (from another thread they are queued on the hub's loop). While a greenlet is parked in
- * {@code get()}, a kill or {@code Timeout} aimed at it is delivered through {@code throwInto}.
+ * {@code get()}, a kill or {@code Timeout} aimed at it is delivered through {@code throwInto}; if the
+ * waiter already holds a delivery the greenlet has not picked up yet, the kill or timeout is kept for
+ * the greenlet's next blocking point instead of being lost. {@link #await} only reports that something
+ * was delivered: callers whose waiter only ever receives a value must call {@link #get()} after it to
+ * let such a kill or timeout out.
  *
  * <p>States: EMPTY → (get) WAITING → (switch/throw) READY → (get returns) CONSUMED; or EMPTY →
  * READY when the delivery comes first.
