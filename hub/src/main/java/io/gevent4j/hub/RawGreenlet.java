@@ -227,7 +227,7 @@ public class RawGreenlet {
     private Object suspend() {
         inSwitch = true;
         try {
-            hub.block(this, () -> switchResumed, true, "a switch back to " + this);
+            hub.block(this, this::switchResumed, true, SWITCH_BACK);
         } finally {
             inSwitch = false;
         }
@@ -241,6 +241,18 @@ public class RawGreenlet {
             throw Waiter.sneaky(t);
         }
         return v;
+    }
+
+    /** What a greenlet suspended in a switch waits for (a LoopExit names it); no string built per switch. */
+    private static final Object SWITCH_BACK = new Object() {
+        @Override
+        public String toString() {
+            return "a switch back to the current greenlet";
+        }
+    };
+
+    private boolean switchResumed() {
+        return switchResumed;
     }
 
     private static Object pack(Object[] args) {
