@@ -63,6 +63,20 @@ final class OnHub {
         }
     }
 
+    static java.util.List<String> fdTargets() throws IOException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                try {
+                    out.add(p.getFileName() + "->" + Files.readSymbolicLink(p));
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
     /** Number of open file descriptors of this process (Linux). */
     static int openFds() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
