@@ -62,6 +62,32 @@ public final class StreamServer implements Closeable {
         void handle(Socket socket, InetSocketAddress address) throws Exception;
     }
 
+    /** Serves one TLS connection (see {@link #tls}). */
+    @FunctionalInterface
+    public interface TlsHandler {
+        /** Serves {@code socket} after a finished handshake; it is closed (with close_notify) after. */
+        void handle(SslSocket socket, InetSocketAddress address) throws Exception;
+    }
+
+    /** Handshake limit of {@link #tls} servers. */
+    public static final Duration TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * A server that speaks TLS with {@code context} (gevent's {@code StreamServer(..., ssl_context=)}):
+     * each connection's handshake runs in its own greenlet within {@link #TLS_HANDSHAKE_TIMEOUT}, then
+     * the handler gets the {@link SslSocket}. A failed handshake is logged and closes the connection.
+     */
+    public static StreamServer tls(InetSocketAddress address, javax.net.ssl.SSLContext context, TlsHandler handler) {
+        Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(handler, "handler");
+        return new StreamServer(address, (sock, addr) -> {
+            try (SslSocket s = SslSocket.server(sock, context)) {
+                s.handshake(TLS_HANDSHAKE_TIMEOUT);
+                handler.handle(s, addr);
+            }
+        });
+    }
+
     private final InetSocketAddress requested;
     private final Handler handler;
     private int backlog = ServerSocket.DEFAULT_BACKLOG;
