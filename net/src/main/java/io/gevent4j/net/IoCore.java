@@ -110,6 +110,18 @@ final class IoCore {
         }
     }
 
+    /**
+     * Drops the write watcher used by a connect: on NIO its interest is OP_CONNECT, which a connected
+     * channel never reports as ready while epoll keeps signalling it, so the selector would spin
+     * until the next wait changed the interest.
+     */
+    void dropConnectWatcher() {
+        if (writeWatcher != null) {
+            writeWatcher.close();
+            writeWatcher = null;
+        }
+    }
+
     /** Registers a temporary watcher of {@link Sockets#select}; closing the socket wakes its waiter. */
     IoWatcher extra(int events, Waiter<?> waiter) throws SocketException {
         checkOpen();

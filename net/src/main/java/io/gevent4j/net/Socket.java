@@ -111,6 +111,7 @@ public final class Socket implements Closeable {
                         break;
                     }
                 }
+                core.dropConnectWatcher();
             }
             s.connected = true;
             core.timeoutNanos = nanos;
