@@ -99,7 +99,7 @@ public final class StreamServer implements Closeable {
     private volatile InetSocketAddress bound;
     private volatile boolean started;
     private volatile boolean stopped;
-    private Waiter<Object> serving;
+    private volatile Waiter<Object> serving;
 
     /** A server for {@code address} (port 0: any free port; see {@link #address()}). */
     public StreamServer(InetSocketAddress address, Handler handler) {
@@ -250,9 +250,10 @@ public final class StreamServer implements Closeable {
             return;
         }
         Worker w = workers.get(0);
-        if (stopped) {
+        if (w.localStopDone) {
             return;
         }
+        // Also when stop() already ran on another thread: its work is queued on this hub, run it.
         serving = new Waiter<>(w.hub);
         serving.get();
     }
@@ -287,10 +288,6 @@ public final class StreamServer implements Closeable {
                         return null;
                     }).start());
                     await(done);
-                }
-                Waiter<Object> s = serving;
-                if (s != null) {
-                    s.switchTo(null);
                 }
             } else {
                 w.stopRequest.switchTo(timeout);
@@ -340,6 +337,8 @@ public final class StreamServer implements Closeable {
         private final LinkedHashSet<Greenlet<Void>> handlers = new LinkedHashSet<>();
         private Waiter<Object> slot;
         private boolean stopping;
+        /** stopLocal finished (hub thread). */
+        boolean localStopDone;
 
         Worker(Hub hub) {
             this.hub = hub;
@@ -430,6 +429,13 @@ public final class StreamServer implements Closeable {
             }
             if (acceptor != null && acceptor != me) {
                 acceptor.join(Duration.ofSeconds(5));
+            }
+            // Wake serveForever() here, on the hub thread: woken from another thread it could find the
+            // hub idle first and get LoopExit.
+            localStopDone = true;
+            Waiter<Object> sv = serving;
+            if (sv != null && thread == null) {
+                sv.switchTo(null);
             }
         }
     }

@@ -109,6 +109,11 @@ public final class EchoLoad {
                             public void channelReadComplete(ChannelHandlerContext ctx) {
                                 ctx.flush();
                             }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close(); // a client reset at the end of the run
+                            }
                         });
                     }
                 }).bind(addr).sync().channel();
@@ -222,6 +227,11 @@ public final class EchoLoad {
                                     ByteBuf m = ctx.alloc().directBuffer(size);
                                     m.writeZero(size);
                                     ctx.writeAndFlush(m);
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    ctx.close();
                                 }
 
                                 @Override
