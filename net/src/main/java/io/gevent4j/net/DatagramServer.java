@@ -23,6 +23,11 @@ public final class DatagramServer implements Closeable {
     /** Handles one datagram; reply with {@code socket.send(..., from)}. */
     @FunctionalInterface
     public interface Handler {
+        /**
+         * Handles the datagram {@code data} (positioned at its start) from {@code from}.
+         *
+         * @throws Exception logged; affects nothing else
+         */
         void handle(DatagramSocket socket, ByteBuffer data, InetSocketAddress from) throws Exception;
     }
 

@@ -32,6 +32,12 @@ final class IoCore {
     /** Temporary watchers of {@link Sockets#select} parked on this socket. */
     private ArrayList<Extra> extras;
     private volatile boolean closed;
+    /**
+     * The last read drained the socket (it returned less than asked): the next read most likely finds
+     * nothing, so it waits for readability first instead of spending a system call on EAGAIN (Netty's
+     * read loop makes the same bet). Level-triggered watchers make the bet safe when it is wrong.
+     */
+    boolean drained;
     /** Per-wait timeout in nanoseconds; negative: none. */
     long timeoutNanos = -1;
 
@@ -111,14 +117,18 @@ final class IoCore {
     }
 
     /**
-     * Drops the write watcher used by a connect: on NIO its interest is OP_CONNECT, which a connected
-     * channel never reports as ready while epoll keeps signalling it, so the selector would spin
-     * until the next wait changed the interest.
+     * Called once a connect finished. On NIO the source's interest is still OP_CONNECT, which a
+     * connected channel never reports as ready while epoll keeps signalling it, so the selector would
+     * spin (and Netty rebuild it) until the next wait changed the interest. Re-arming the write watcher
+     * once, now that the channel is connected, turns the interest into OP_WRITE; the watcher stops
+     * itself at the first event. (Closing the watcher instead would cancel the key and make the next
+     * wait re-register the channel in the same loop iteration, which Netty's NIO handler answers with
+     * a selectNow() that can swallow other channels' readiness.) Native backends need nothing.
      */
-    void dropConnectWatcher() {
-        if (writeWatcher != null) {
-            writeWatcher.close();
-            writeWatcher = null;
+    void connected() {
+        IoWatcher w = writeWatcher;
+        if (w != null && sock.fd() < 0 && !w.isActive()) {
+            w.start(w::stop);
         }
     }
 

@@ -111,7 +111,7 @@ public final class Socket implements Closeable {
                         break;
                     }
                 }
-                core.dropConnectWatcher();
+                core.connected();
             }
             s.connected = true;
             core.timeoutNanos = nanos;
@@ -148,12 +148,18 @@ public final class Socket implements Closeable {
      */
     public int read(ByteBuffer dst) throws IOException {
         core.checkOpen();
-        if (!dst.hasRemaining()) {
+        int want = dst.remaining();
+        if (want == 0) {
             return 0;
+        }
+        if (core.drained) {
+            core.drained = false;
+            core.await(Loop.READ, "read");
         }
         while (true) {
             int n = sock.read(dst);
             if (n != 0) {
+                core.drained = n > 0 && n < want;
                 return n;
             }
             core.await(Loop.READ, "read");
@@ -174,12 +180,18 @@ public final class Socket implements Closeable {
      */
     public int read(ByteBuf dst) throws IOException {
         core.checkOpen();
-        if (dst.writableBytes() == 0) {
+        int want = dst.writableBytes();
+        if (want == 0) {
             return 0;
+        }
+        if (core.drained) {
+            core.drained = false;
+            core.await(Loop.READ, "read");
         }
         while (true) {
             int n = sock.read(dst);
             if (n != 0) {
+                core.drained = n > 0 && n < want;
                 return n;
             }
             core.await(Loop.READ, "read");

@@ -66,15 +66,15 @@ public final class EchoLoad {
         Map<String, Double> rates = new LinkedHashMap<>();
         for (String name : servers) {
             try (Server s = start(name)) {
-                double rate = load(conns, size, 3, seconds);
-                rates.put(name, rate);
-                System.out.printf("%-9s %,12.0f round trips/s%n", name, rate);
+                double[] r = load(conns, size, 3, seconds);
+                rates.put(name, r[0]);
+                System.out.printf("%-9s %,12.0f round trips/s   %6.2f us server-side CPU per round trip%n", name, r[0], r[1]);
             }
             Thread.sleep(500);
         }
         Double netty = rates.get("netty");
         if (netty != null) {
-            rates.forEach((k, v) -> System.out.printf("%-9s %.2fx of netty%n", k, v / netty));
+            rates.forEach((k, v) -> System.out.printf("%-9s %.2fx of netty's rate%n", k, v / netty));
         }
         System.exit(0);
     }
@@ -204,8 +204,14 @@ public final class EchoLoad {
 
     // ------------------------------------------------------------------ load client
 
-    /** Closed-loop ping-pong over {@code conns} connections; returns round trips per second. */
-    static double load(int conns, int size, int warmupSeconds, int seconds) throws Exception {
+    /**
+     * Closed-loop ping-pong over {@code conns} connections.
+     *
+     * @return round trips per second, and CPU microseconds per round trip spent by this process outside
+     *         the load client's thread (the server, plus GC and JIT): a figure that, unlike the rate,
+     *         holds up when other processes compete for the cores
+     */
+    static double[] load(int conns, int size, int warmupSeconds, int seconds) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         LongAdder trips = new LongAdder();
         List<Channel> channels = new ArrayList<>();
@@ -252,13 +258,22 @@ public final class EchoLoad {
             for (int i = 0; i < conns; i++) {
                 channels.add(b.connect(addr).sync().channel());
             }
+            Thread[] clientThread = new Thread[1];
+            group.next().submit(() -> clientThread[0] = Thread.currentThread()).sync();
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             Thread.sleep(warmupSeconds * 1000L);
             long t0 = System.nanoTime();
             long c0 = trips.sum();
+            long p0 = os.getProcessCpuTime();
+            long k0 = threads.getThreadCpuTime(clientThread[0].threadId());
             Thread.sleep(seconds * 1000L);
             long c1 = trips.sum();
+            long p1 = os.getProcessCpuTime();
+            long k1 = threads.getThreadCpuTime(clientThread[0].threadId());
             long t1 = System.nanoTime();
-            return (c1 - c0) / ((t1 - t0) / 1e9);
+            double n = c1 - c0;
+            return new double[] {n / ((t1 - t0) / 1e9), ((p1 - p0) - (k1 - k0)) / 1e3 / n};
         } finally {
             for (Channel c : channels) {
                 c.close();

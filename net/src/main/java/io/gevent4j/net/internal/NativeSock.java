@@ -31,6 +31,8 @@ final class NativeSock implements Sock {
 
     private final Socket socket;
     private final int fd;
+    /** accept(2)'s peer address scratch of a listening socket. */
+    private byte[] acceptAddress;
 
     private NativeSock(Socket socket) {
         this.socket = socket;
@@ -262,7 +264,10 @@ final class NativeSock implements Sock {
 
     @Override
     public Sock accept() throws IOException {
-        byte[] addr = new byte[26];
+        byte[] addr = acceptAddress;
+        if (addr == null) {
+            addr = acceptAddress = new byte[26];
+        }
         int nfd;
         try {
             nfd = socket.accept(addr);
