@@ -7,8 +7,6 @@ import io.gevent4j.net.StreamServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -44,10 +42,12 @@ class NetExamplesTest {
              Socket c = Socket.connect(server.address())) {
             Gevent.sleep(20); // let the server register all three
             a.write("hi all\n".getBytes(StandardCharsets.UTF_8));
+            String expected = a.localAddress().getPort() + ": hi all\n";
             for (Socket other : List.of(b, c)) {
                 other.setTimeout(Duration.ofSeconds(5));
-                String line = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                assertEquals(a.localAddress().getPort() + ": hi all", line);
+                byte[] got = new byte[expected.length()];
+                other.readFully(got, 0, got.length);
+                assertEquals(expected, new String(got, StandardCharsets.UTF_8));
             }
             a.setTimeout(Duration.ofMillis(50));
             org.junit.jupiter.api.Assertions.assertThrows(java.net.SocketTimeoutException.class,
