@@ -392,7 +392,7 @@ class SocketTest {
                 }
                 Gevent.killall(writers);
                 for (Greenlet<Void> w : writers) {
-                    assertInstanceOf(GreenletExit.class, w.value());
+                    assertInstanceOf(GreenletExit.class, w.killedBy());
                 }
                 peers.forEach(Socket::close);
             }
