@@ -1,0 +1,191 @@
+package io.gevent4j.net;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.Waiter;
+import io.gevent4j.loop.IoWatcher;
+import io.gevent4j.loop.Loop;
+import io.gevent4j.net.internal.Sock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every cooperative socket shares: the {@link Sock}, the hub it belongs to, one read and one
+ * write watcher (created on first wait), the greenlets parked on them, the timeout, and closing.
+ * Hub thread only, except {@link #close()}.
+ */
+final class IoCore {
+    private static final Logger log = LoggerFactory.getLogger(IoCore.class);
+
+    final Hub hub;
+    final Loop loop;
+    final Sock sock;
+    private IoWatcher readWatcher;
+    private IoWatcher writeWatcher;
+    private Waiter<Object> readWaiter;
+    private Waiter<Object> writeWaiter;
+    /** Temporary watchers of {@link Sockets#select} parked on this socket. */
+    private ArrayList<Extra> extras;
+    private volatile boolean closed;
+    /** Per-wait timeout in nanoseconds; negative: none. */
+    long timeoutNanos = -1;
+
+    record Extra(IoWatcher watcher, Waiter<?> waiter) {
+    }
+
+    IoCore(Hub hub, Sock sock) {
+        this.hub = hub;
+        this.loop = hub.loop();
+        this.sock = sock;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void checkOpen() throws SocketException {
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+    }
+
+    /**
+     * Parks the calling greenlet until the socket is ready for {@code events} ({@link Loop#READ} or
+     * {@link Loop#WRITE}), the per-socket timeout passes ({@link SocketTimeoutException}; the socket
+     * stays usable) or the socket is closed by someone else ({@link SocketException}).
+     */
+    void await(int events, String op) throws IOException {
+        await(events, op, timeoutNanos);
+    }
+
+    void await(int events, String op, long nanos) throws IOException {
+        checkOpen();
+        boolean read = events == Loop.READ;
+        if ((read ? readWaiter : writeWaiter) != null) {
+            throw new IllegalStateException("this socket is already being " + (read ? "read" : "written")
+                    + " by another greenlet: one reader and one writer at a time (" + this + ")");
+        }
+        if (nanos == 0) {
+            throw new SocketTimeoutException(op + " would block (timeout is zero)");
+        }
+        IoWatcher w;
+        if (read) {
+            w = readWatcher;
+            if (w == null) {
+                w = readWatcher = sock.watcher(loop, Loop.READ);
+            }
+        } else {
+            w = writeWatcher;
+            if (w == null) {
+                w = writeWatcher = sock.watcher(loop, Loop.WRITE);
+            }
+        }
+        Waiter<Object> waiter = new Waiter<>(hub);
+        if (read) {
+            readWaiter = waiter;
+        } else {
+            writeWaiter = waiter;
+        }
+        w.start(waiter.switchNull());
+        try {
+            if (nanos < 0) {
+                waiter.get();
+            } else if (waiter.await(nanos, TimeUnit.NANOSECONDS)) {
+                waiter.get();
+            } else {
+                throw new SocketTimeoutException(op + " timed out after " + fmt(nanos));
+            }
+        } finally {
+            if (read) {
+                readWaiter = null;
+            } else {
+                writeWaiter = null;
+            }
+            w.stop();
+        }
+    }
+
+    /** Registers a temporary watcher of {@link Sockets#select}; closing the socket wakes its waiter. */
+    IoWatcher extra(int events, Waiter<?> waiter) throws SocketException {
+        checkOpen();
+        IoWatcher w = sock.watcher(loop, events);
+        if (extras == null) {
+            extras = new ArrayList<>(2);
+        }
+        extras.add(new Extra(w, waiter));
+        return w;
+    }
+
+    void dropExtra(IoWatcher w) {
+        w.close();
+        if (extras != null) {
+            extras.removeIf(e -> e.watcher == w);
+        }
+    }
+
+    static String fmt(long nanos) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
+        return ms > 0 ? ms + " ms" : nanos + " ns";
+    }
+
+    /**
+     * Closes the socket: every greenlet parked on it wakes with a {@link SocketException}, the watchers
+     * are closed (the kernel registration goes away) and then the descriptor. Idempotent; from another
+     * thread it is queued on the hub.
+     */
+    void close() {
+        if (closed) {
+            return;
+        }
+        if (!hub.inHubThread()) {
+            try {
+                loop.execute(this::close);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                closeFd(); // the hub is gone: nothing can be parked on it any more
+            }
+            return;
+        }
+        closed = true;
+        wake(readWaiter);
+        wake(writeWaiter);
+        if (extras != null) {
+            for (Extra e : extras) {
+                wake(e.waiter);
+                e.watcher.close();
+            }
+            extras = null;
+        }
+        if (readWatcher != null) {
+            readWatcher.close();
+        }
+        if (writeWatcher != null) {
+            writeWatcher.close();
+        }
+        closeFd();
+    }
+
+    private void closeFd() {
+        closed = true;
+        try {
+            sock.close();
+        } catch (IOException e) {
+            log.debug("closing {} failed", sock, e);
+        }
+    }
+
+    private static void wake(Waiter<?> w) {
+        if (w != null) {
+            w.throwInto(new SocketException("Socket closed (by another greenlet while this one was blocked on it)"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return sock + (closed ? " [closed]" : "");
+    }
+}

@@ -1,0 +1,118 @@
+package io.gevent4j.net;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.loop.Loop;
+import io.gevent4j.net.internal.Sock;
+import io.gevent4j.net.internal.Transport;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A cooperative listening TCP socket: {@link #accept()} parks the calling greenlet on the hub's loop
+ * until a connection arrives. It belongs to the hub of the thread that bound it; {@link #close()} may
+ * be called from anywhere and wakes a greenlet blocked in {@code accept} with a {@link SocketException}.
+ * {@code SO_REUSEADDR} is on by default.
+ */
+public final class ServerSocket implements Closeable {
+    /** The default listen backlog. */
+    public static final int DEFAULT_BACKLOG = 1024;
+
+    final IoCore core;
+    private final InetSocketAddress local;
+
+    private ServerSocket(IoCore core) {
+        this.core = core;
+        this.local = core.sock.localAddress();
+    }
+
+    /** Binds to {@code address} (port 0: any free port) with the default backlog on the current hub. */
+    public static ServerSocket bind(InetSocketAddress address) throws IOException {
+        return bind(address, DEFAULT_BACKLOG, false);
+    }
+
+    /**
+     * Binds and listens on the current hub.
+     *
+     * @param reusePort set {@code SO_REUSEPORT}: several sockets (on several hubs) may then listen on
+     *                  one port and the kernel spreads the connections among them
+     */
+    public static ServerSocket bind(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
+        Objects.requireNonNull(address, "address");
+        if (address.isUnresolved()) {
+            throw new java.net.UnknownHostException(address.getHostString());
+        }
+        Hub hub = Hub.current();
+        Sock s = Transport.server(hub.loop(), address, backlog, true, reusePort);
+        return new ServerSocket(new IoCore(hub, s));
+    }
+
+    /** Binds to {@code host:port}, the host given as an IP literal (or "localhost"). */
+    public static ServerSocket bind(String host, int port) throws IOException {
+        return bind(new InetSocketAddress(InetAddress.getByName(host), port));
+    }
+
+    /**
+     * Waits for a connection and returns it, owned by this server's hub.
+     *
+     * @throws SocketTimeoutException if none arrives within {@link #setTimeout the timeout}
+     * @throws SocketException "Socket closed" if the server socket is closed, also while waiting
+     */
+    public Socket accept() throws IOException {
+        core.checkOpen();
+        while (true) {
+            Sock c = core.sock.accept();
+            if (c != null) {
+                return Socket.accepted(core.hub, c);
+            }
+            core.await(Loop.READ, "accept");
+        }
+    }
+
+    /** Limits each {@link #accept()}; null (the default) waits forever. */
+    public void setTimeout(Duration timeout) {
+        core.timeoutNanos = Socket.nanos(timeout);
+    }
+
+    /** The bound address (with the real port when bound to port 0). */
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** The bound port. */
+    public int port() {
+        return local.getPort();
+    }
+
+    /** The file descriptor on the native backends, -1 on NIO. */
+    public int fileno() {
+        return core.sock.fd();
+    }
+
+    /** The hub this socket belongs to. */
+    public Hub hub() {
+        return core.hub;
+    }
+
+    /** True after {@link #close()}. */
+    public boolean isClosed() {
+        return core.isClosed();
+    }
+
+    /** Stops listening; a greenlet blocked in {@link #accept()} wakes with {@link SocketException}. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ServerSocket[" + core + ", " + local + "]";
+    }
+}

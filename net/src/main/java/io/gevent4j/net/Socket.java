@@ -1,0 +1,411 @@
+package io.gevent4j.net;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.loop.Loop;
+import io.gevent4j.net.internal.Sock;
+import io.gevent4j.net.internal.Transport;
+import io.netty.buffer.ByteBuf;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A cooperative TCP socket (gevent's {@code gevent.socket.socket}). Its blocking calls park only the
+ * calling greenlet, on an I/O watcher of the hub's own loop (epoll/kqueue by file descriptor, or the
+ * NIO selector), never on the JDK's poller threads; the other greenlets of the hub run meanwhile.
+ *
+ * <h2>Threads</h2>
+ * A socket belongs to the hub of the thread that created or accepted it and must be used from that
+ * hub's greenlets or its owner thread; {@link #close()} alone may be called from anywhere. One greenlet
+ * may read while another writes; two concurrent readers (or writers) are an
+ * {@link IllegalStateException}.
+ *
+ * <h2>Timeouts</h2>
+ * {@link #setTimeout(Duration)} limits every wait of a blocking call (gevent's {@code settimeout});
+ * when it passes the call throws {@link SocketTimeoutException} and the socket stays usable. Kills and
+ * {@link io.gevent4j.Timeout}s reach a greenlet blocked here like anywhere else; the socket is then
+ * left as it was (close it in a {@code finally}, or use try-with-resources).
+ *
+ * <h2>Errors</h2>
+ * A peer reset is a {@link SocketException} "Connection reset by peer"; a read on a socket that
+ * another greenlet closed (also while blocked) is a {@link SocketException} "Socket closed".
+ * {@code TCP_NODELAY} is on by default.
+ */
+public final class Socket implements Closeable {
+    final IoCore core;
+    private final Sock sock;
+    private boolean connected;
+    private InputStream in;
+    private OutputStream out;
+
+    Socket(IoCore core, boolean connected) {
+        this.core = core;
+        this.sock = core.sock;
+        this.connected = connected;
+    }
+
+    /** Wraps an accepted connection. */
+    static Socket accepted(Hub hub, Sock sock) {
+        Socket s = new Socket(new IoCore(hub, sock), true);
+        try {
+            sock.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not a TCP socket option on this platform: keep going
+        }
+        return s;
+    }
+
+    /** Connects to a resolved address without a timeout. */
+    public static Socket connect(InetSocketAddress remote) throws IOException {
+        return connect(remote, null, null);
+    }
+
+    /**
+     * Connects to a resolved address on the current hub.
+     *
+     * @param timeout   limit for the connection to be established (null: none); also becomes the
+     *                  socket's {@link #setTimeout timeout}, as in gevent's {@code create_connection}
+     * @param source    local address to bind first, or null
+     * @throws SocketTimeoutException if the connection is not established in time (the socket is closed)
+     * @throws java.net.ConnectException if the peer refuses
+     */
+    public static Socket connect(InetSocketAddress remote, Duration timeout, InetSocketAddress source)
+            throws IOException {
+        Objects.requireNonNull(remote, "remote");
+        if (remote.isUnresolved()) {
+            throw new java.net.UnknownHostException(remote.getHostString()
+                    + " (unresolved: use Sockets.createConnection to resolve without blocking the hub)");
+        }
+        Hub hub = Hub.current();
+        Sock sock = Transport.stream(hub.loop(), remote.getAddress());
+        IoCore core = new IoCore(hub, sock);
+        Socket s = new Socket(core, false);
+        boolean ok = false;
+        try {
+            sock.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (source != null) {
+                sock.bind(source);
+            }
+            long nanos = nanos(timeout);
+            if (!sock.connect(remote)) {
+                long deadline = System.nanoTime() + nanos;
+                while (true) {
+                    try {
+                        core.await(Loop.WRITE, "connect to " + remote, nanos < 0 ? -1 : Math.max(1, deadline - System.nanoTime()));
+                    } catch (SocketTimeoutException e) {
+                        throw new SocketTimeoutException("connect to " + remote + " timed out after "
+                                + IoCore.fmt(nanos));
+                    }
+                    if (sock.finishConnect()) {
+                        break;
+                    }
+                }
+            }
+            s.connected = true;
+            core.timeoutNanos = nanos;
+            ok = true;
+            return s;
+        } finally {
+            if (!ok) {
+                s.close();
+            }
+        }
+    }
+
+    static long nanos(Duration d) {
+        if (d == null) {
+            return -1;
+        }
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("negative timeout: " + d);
+        }
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /**
+     * Reads at least one byte into {@code dst}, parking until some arrive.
+     *
+     * @return the number of bytes read, or -1 at end of stream (the peer shut down its output)
+     * @throws SocketTimeoutException if nothing arrives within the timeout (the socket stays usable)
+     */
+    public int read(ByteBuffer dst) throws IOException {
+        core.checkOpen();
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        while (true) {
+            int n = sock.read(dst);
+            if (n != 0) {
+                return n;
+            }
+            core.await(Loop.READ, "read");
+        }
+    }
+
+    /** Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream. */
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        return read(ByteBuffer.wrap(b, off, len));
+    }
+
+    /**
+     * Reads at least one byte into the writable part of {@code dst} (its writer index advances),
+     * straight from the kernel into the buffer's memory for direct buffers.
+     *
+     * @return the number of bytes read, or -1 at end of stream
+     */
+    public int read(ByteBuf dst) throws IOException {
+        core.checkOpen();
+        if (dst.writableBytes() == 0) {
+            return 0;
+        }
+        while (true) {
+            int n = sock.read(dst);
+            if (n != 0) {
+                return n;
+            }
+            core.await(Loop.READ, "read");
+        }
+    }
+
+    /**
+     * Fills {@code dst} completely.
+     *
+     * @throws EOFException if the stream ends first (the bytes that did arrive are in {@code dst})
+     */
+    public void readFully(ByteBuffer dst) throws IOException {
+        int want = dst.remaining();
+        while (dst.hasRemaining()) {
+            if (read(dst) < 0) {
+                throw new EOFException("connection closed by the peer after " + (want - dst.remaining())
+                        + " of " + want + " bytes");
+            }
+        }
+    }
+
+    /** Fills {@code b[off, off+len)} completely; {@link EOFException} if the stream ends first. */
+    public void readFully(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        readFully(ByteBuffer.wrap(b, off, len));
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /**
+     * Writes all of {@code src} (gevent's {@code sendall}), parking while the send buffer is full.
+     *
+     * @throws SocketTimeoutException if the peer does not take data within the timeout; what was
+     *                                written is gone, {@code src}'s position tells how much
+     */
+    public void write(ByteBuffer src) throws IOException {
+        core.checkOpen();
+        while (src.hasRemaining()) {
+            if (sock.write(src) == 0) {
+                core.await(Loop.WRITE, "write");
+            }
+        }
+    }
+
+    /** Writes all of {@code b[off, off+len)}. */
+    public void write(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        write(ByteBuffer.wrap(b, off, len));
+    }
+
+    /** Writes all of {@code b}. */
+    public void write(byte[] b) throws IOException {
+        write(ByteBuffer.wrap(b));
+    }
+
+    /**
+     * Writes all readable bytes of {@code src} (its reader index advances), straight from its memory
+     * for direct buffers. The buffer is not released.
+     */
+    public void write(ByteBuf src) throws IOException {
+        core.checkOpen();
+        while (src.isReadable()) {
+            if (sock.write(src) == 0) {
+                core.await(Loop.WRITE, "write");
+            }
+        }
+    }
+
+    /** Writes what fits in the send buffer now, without parking; returns the number of bytes written. */
+    public int writeNonBlocking(ByteBuffer src) throws IOException {
+        core.checkOpen();
+        return sock.write(src);
+    }
+
+    // ------------------------------------------------------------------ streams
+
+    /**
+     * A stream view for code written against {@code java.io}: reads park the greenlet like
+     * {@link #read(ByteBuffer)}. Closing it closes the socket.
+     */
+    public InputStream getInputStream() {
+        if (in == null) {
+            in = new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    int n = Socket.this.read(one, 0, 1);
+                    return n < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (len == 0) {
+                        return 0;
+                    }
+                    return Socket.this.read(b, off, len);
+                }
+
+                @Override
+                public void close() {
+                    Socket.this.close();
+                }
+            };
+        }
+        return in;
+    }
+
+    /** A stream view: writes park the greenlet until all bytes are written. Closing it closes the socket. */
+    public OutputStream getOutputStream() {
+        if (out == null) {
+            out = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    Socket.this.write(new byte[] {(byte) b});
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    Socket.this.write(b, off, len);
+                }
+
+                @Override
+                public void close() {
+                    Socket.this.close();
+                }
+            };
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ control
+
+    /** Sends FIN: the peer reads end of stream; this side can still read. */
+    public void shutdownOutput() throws IOException {
+        core.checkOpen();
+        sock.shutdownOutput();
+    }
+
+    /** Stops reading: further reads see end of stream. */
+    public void shutdownInput() throws IOException {
+        core.checkOpen();
+        sock.shutdownInput();
+    }
+
+    /**
+     * Closes the socket. Greenlets blocked on it wake with {@link SocketException} "Socket closed";
+     * the watchers and the kernel registration go first, then the descriptor. Idempotent; safe from any
+     * thread (from another thread it is queued on the owning hub).
+     */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    /** True after {@link #close()}. */
+    public boolean isClosed() {
+        return core.isClosed();
+    }
+
+    /** True once connected (accepted sockets are). */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /**
+     * Sets the limit of every wait of a blocking call (gevent's {@code settimeout}): null waits forever
+     * (the default), zero never waits (a call that would block throws {@link SocketTimeoutException}).
+     */
+    public void setTimeout(Duration timeout) {
+        core.timeoutNanos = nanos(timeout);
+    }
+
+    /** The timeout of blocking calls; null means none. */
+    public Duration getTimeout() {
+        return core.timeoutNanos < 0 ? null : Duration.ofNanos(core.timeoutNanos);
+    }
+
+    /** Sets a socket option ({@link StandardSocketOptions}: TCP_NODELAY, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF...). */
+    public <T> Socket setOption(SocketOption<T> name, T value) throws IOException {
+        core.checkOpen();
+        sock.setOption(name, value);
+        return this;
+    }
+
+    /** Reads a socket option. */
+    public <T> T getOption(SocketOption<T> name) throws IOException {
+        core.checkOpen();
+        return sock.getOption(name);
+    }
+
+    /** Shorthand for {@code setOption(TCP_NODELAY, on)}. */
+    public Socket setTcpNoDelay(boolean on) throws IOException {
+        return setOption(StandardSocketOptions.TCP_NODELAY, on);
+    }
+
+    /** Shorthand for {@code setOption(SO_KEEPALIVE, on)}. */
+    public Socket setKeepAlive(boolean on) throws IOException {
+        return setOption(StandardSocketOptions.SO_KEEPALIVE, on);
+    }
+
+    /** Shorthand for {@code setOption(SO_LINGER, seconds)}; 0 makes {@link #close()} send a reset. */
+    public Socket setSoLinger(int seconds) throws IOException {
+        return setOption(StandardSocketOptions.SO_LINGER, seconds);
+    }
+
+    /** The local address. */
+    public InetSocketAddress localAddress() {
+        return sock.localAddress();
+    }
+
+    /** The peer's address. */
+    public InetSocketAddress remoteAddress() {
+        return sock.remoteAddress();
+    }
+
+    /** The file descriptor on the native backends, -1 on NIO (gevent's {@code fileno}). */
+    public int fileno() {
+        return sock.fd();
+    }
+
+    /** The hub this socket belongs to. */
+    public Hub hub() {
+        return core.hub;
+    }
+
+    @Override
+    public String toString() {
+        return "Socket[" + core + (connected ? ", " + localAddress() + " -> " + remoteAddress() : "") + "]";
+    }
+}

@@ -1,0 +1,164 @@
+package io.gevent4j.net;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.Waiter;
+import io.gevent4j.loop.IoWatcher;
+import io.gevent4j.loop.Loop;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectableChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** gevent's module-level socket helpers: {@code create_connection}, {@code wait_read}, {@code select}. */
+public final class Sockets {
+    private Sockets() {
+    }
+
+    /** {@link #createConnection(String, int, Duration, InetSocketAddress)} without timeout or source. */
+    public static Socket createConnection(String host, int port) throws IOException {
+        return createConnection(host, port, null, null);
+    }
+
+    /**
+     * Resolves {@code host} without blocking the hub ({@link Dns}) and connects to its addresses in
+     * order until one accepts (gevent's {@code create_connection}).
+     *
+     * @param timeout limit of the resolution and of each connection attempt, and the socket's timeout
+     *                afterwards; null: none
+     * @param source  local address to bind, or null
+     * @throws IOException the error of the last address tried
+     */
+    public static Socket createConnection(String host, int port, Duration timeout, InetSocketAddress source)
+            throws IOException {
+        InetAddress[] addrs = Dns.resolve(host, timeout == null ? Dns.DEFAULT_TIMEOUT : timeout);
+        IOException last = null;
+        for (InetAddress a : addrs) {
+            try {
+                return Socket.connect(new InetSocketAddress(a, port), timeout, source);
+            } catch (IOException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last != null ? last : new java.net.UnknownHostException(host);
+    }
+
+    /**
+     * Parks until file descriptor {@code fd} is readable (gevent's {@code wait_read}); epoll/kqueue
+     * backends only.
+     *
+     * @param timeout null: no limit
+     * @throws SocketTimeoutException if it does not become readable in time
+     */
+    public static void waitRead(int fd, Duration timeout) throws SocketTimeoutException {
+        Loop loop = Hub.current().loop();
+        try (IoWatcher w = loop.io(fd, Loop.READ)) {
+            waitOn(w, timeout, "fd " + fd + " readable");
+        }
+    }
+
+    /** Parks until {@code fd} is writable; see {@link #waitRead(int, Duration)}. */
+    public static void waitWrite(int fd, Duration timeout) throws SocketTimeoutException {
+        Loop loop = Hub.current().loop();
+        try (IoWatcher w = loop.io(fd, Loop.WRITE)) {
+            waitOn(w, timeout, "fd " + fd + " writable");
+        }
+    }
+
+    /** Parks until the non-blocking {@code channel} is readable (NIO backend). */
+    public static void waitRead(SelectableChannel channel, Duration timeout) throws SocketTimeoutException {
+        try (IoWatcher w = Hub.current().loop().io(channel, Loop.READ)) {
+            waitOn(w, timeout, channel + " readable");
+        }
+    }
+
+    /** Parks until the non-blocking {@code channel} is writable (NIO backend). */
+    public static void waitWrite(SelectableChannel channel, Duration timeout) throws SocketTimeoutException {
+        try (IoWatcher w = Hub.current().loop().io(channel, Loop.WRITE)) {
+            waitOn(w, timeout, channel + " writable");
+        }
+    }
+
+    private static void waitOn(IoWatcher w, Duration timeout, String what) throws SocketTimeoutException {
+        Hub hub = Hub.current();
+        long nanos = Socket.nanos(timeout);
+        if (nanos < 0) {
+            hub.wait(w);
+            return;
+        }
+        Waiter<Object> waiter = new Waiter<>(hub);
+        w.start(waiter.switchNull());
+        try {
+            if (!waiter.await(nanos, TimeUnit.NANOSECONDS)) {
+                throw new SocketTimeoutException("waiting for " + what + " timed out");
+            }
+            waiter.get();
+        } finally {
+            w.stop();
+        }
+    }
+
+    /** What {@link #select} found ready. */
+    public record Selected(List<Socket> readable, List<Socket> writable) {
+        /** True when nothing was ready (the timeout passed). */
+        public boolean isEmpty() {
+            return readable.isEmpty() && writable.isEmpty();
+        }
+    }
+
+    /**
+     * Parks until at least one of the sockets is readable or writable, or {@code timeout} passes
+     * (gevent's {@code select.select}); an empty result means the timeout passed. A socket closed
+     * while the caller waits wakes it with a {@link java.net.SocketException}.
+     *
+     * @param timeout null: no limit
+     */
+    public static Selected select(Collection<Socket> readers, Collection<Socket> writers, Duration timeout)
+            throws IOException {
+        Hub hub = Hub.current();
+        Waiter<Object> waiter = new Waiter<>(hub);
+        List<Socket> r = new ArrayList<>();
+        List<Socket> w = new ArrayList<>();
+        List<Object[]> regs = new ArrayList<>();
+        try {
+            for (Socket s : readers) {
+                IoWatcher iw = s.core.extra(Loop.READ, waiter);
+                regs.add(new Object[] {s, iw});
+                iw.start(() -> {
+                    iw.stop();
+                    r.add(s);
+                    waiter.switchTo(null);
+                });
+            }
+            for (Socket s : writers) {
+                IoWatcher iw = s.core.extra(Loop.WRITE, waiter);
+                regs.add(new Object[] {s, iw});
+                iw.start(() -> {
+                    iw.stop();
+                    w.add(s);
+                    waiter.switchTo(null);
+                });
+            }
+            long nanos = Socket.nanos(timeout);
+            if (nanos < 0) {
+                waiter.get();
+            } else if (waiter.await(nanos, TimeUnit.NANOSECONDS)) {
+                waiter.get();
+            }
+        } finally {
+            for (Object[] reg : regs) {
+                ((Socket) reg[0]).core.dropExtra((IoWatcher) reg[1]);
+            }
+        }
+        return new Selected(r, w);
+    }
+}

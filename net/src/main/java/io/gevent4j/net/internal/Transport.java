@@ -1,0 +1,51 @@
+package io.gevent4j.net.internal;
+
+import io.gevent4j.loop.Backend;
+import io.gevent4j.loop.Loop;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/** Creates the {@link Sock}s that suit a loop's backend. */
+public final class Transport {
+    private Transport() {
+    }
+
+    /** True when {@code loop} watches file descriptors: sockets are Netty native sockets. */
+    public static boolean isNative(Loop loop) {
+        return loop.backend() != Backend.NIO;
+    }
+
+    /** A non-blocking TCP socket of the family of {@code addr} (IPv4 when null). */
+    public static Sock stream(Loop loop, InetAddress addr) throws IOException {
+        boolean v6 = addr instanceof Inet6Address;
+        return isNative(loop) ? NativeSock.stream(v6) : NioSock.stream(v6);
+    }
+
+    /** A non-blocking TCP listening socket bound to {@code local}. */
+    public static Sock server(Loop loop, InetSocketAddress local, int backlog, boolean reuseAddress,
+                              boolean reusePort) throws IOException {
+        boolean v6 = local.getAddress() instanceof Inet6Address;
+        Sock s = isNative(loop) ? NativeSock.stream(v6) : NioSock.server(v6);
+        try {
+            s.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+            if (reusePort) {
+                s.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            s.bind(local);
+            s.listen(backlog);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** A non-blocking UDP socket of the family of {@code addr}. */
+    public static Sock datagram(Loop loop, InetAddress addr) throws IOException {
+        boolean v6 = addr instanceof Inet6Address;
+        return isNative(loop) ? NativeSock.dgram(v6) : NioSock.dgram(v6);
+    }
+}
