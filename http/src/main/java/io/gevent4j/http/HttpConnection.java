@@ -57,6 +57,7 @@ final class HttpConnection {
     private int outLen;
     /** Parked waiting for the next request: stop() may close the socket under it. */
     volatile boolean idle;
+    private Response current;
 
     HttpConnection(HttpServer server, Socket socket, InetSocketAddress remote) {
         this.server = server;
@@ -157,6 +158,7 @@ final class HttpConnection {
         }
         Request req = new Request(this, head, body, expectContinue);
         Response resp = new Response(this, req);
+        current = resp;
         long start = System.nanoTime();
         boolean ok = true;
         try {
@@ -225,6 +227,12 @@ final class HttpConnection {
         HttpHeaders h = head.headers();
         boolean keep = head.minorVersion() == 1 ? !h.containsToken("Connection", "close")
                 : h.containsToken("Connection", "keep-alive");
+        Request req = resp.request();
+        if (req.expectContinue() && !req.continueSent() && !req.rawBody().isComplete()) {
+            // answered without asking for the body: the client may or may not send it now, so the
+            // connection cannot carry another request (RFC 9110 section 10.1.1)
+            keep = false;
+        }
         if (!keep || server.isStopping()) {
             resp.requestClose();
             return false;
@@ -300,6 +308,9 @@ final class HttpConnection {
     }
 
     void sendContinue() throws IOException {
+        if (current != null && current.isCommitted()) {
+            return; // a final response went out already: an interim one may not follow it
+        }
         put(CONTINUE);
         flush();
     }
