@@ -33,11 +33,11 @@ FLAGS="-Xms1g -Xmx1g -Dio.netty.leakDetection.level=disabled --add-opens java.ba
 
 start_server() {
   case "$1" in
-    netty-1)    "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 1 ;;
-    netty-2)    "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 2 ;;
-    vthreads-1) "$JAVA" $FLAGS -Djdk.virtualThreadScheduler.parallelism=1 -cp "$CP" io.gevent4j.bench.http.VirtualThreadHttpServer "$PORT" ;;
-    gevent4j-1) "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 1 ;;
-    gevent4j-2) "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 2 ;;
+    netty-1)    exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 1 ;;
+    netty-2)    exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 2 ;;
+    vthreads-1) exec "$JAVA" $FLAGS -Djdk.virtualThreadScheduler.parallelism=1 -cp "$CP" io.gevent4j.bench.http.VirtualThreadHttpServer "$PORT" ;;
+    gevent4j-1) exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 1 ;;
+    gevent4j-2) exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 2 ;;
     *) echo "unknown case $1"; exit 1 ;;
   esac
 }
