@@ -41,7 +41,8 @@ final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
         }
         this.address = Objects.requireNonNull(addr, "addr");
         this.backlog = backlog;
-        // The JDK binds here; so do we, so that getAddress() has the port and bind errors surface now.
+        // The JDK's server binds here; ours binds in start(), on the hub thread that will own the
+        // listening socket: until then getAddress() returns the requested address.
         this.server = HttpServer.create(addr, this::dispatch);
         if (backlog > 0) {
             server.backlog(backlog);
