@@ -3,7 +3,7 @@
 # virtual-thread-per-connection java.net.ServerSocket server, same machine, same load, one run.
 #
 #   bench/http-bench.sh                 # all servers, plain and 16-deep pipelined
-#   DURATION=10 CONNS=64 bench/http-bench.sh
+#   DURATION=10 CONNS=64 RUNS=3 CASES="netty-1 gevent4j-1" bench/http-bench.sh
 #
 # Needs wrk (apt-get install -y wrk) and a JDK 25 (found by Maven's toolchain; JAVA=... overrides).
 # Load: plaintext "Hello, World!", $CONNS connections, wrk -t1; each server on one thread unless the
@@ -16,6 +16,7 @@ CONNS=${CONNS:-64}
 DEPTH=${DEPTH:-16}
 PORT=${PORT:-18090}
 CASES=${CASES:-"netty-1 vthreads-1 gevent4j-1 netty-2 gevent4j-2"}
+RUNS=${RUNS:-1}   # rounds over all cases (p99 on a small machine is noisy: look at several)
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"; exit 1; }
 
 JAVA=${JAVA:-}
@@ -50,7 +51,8 @@ run_wrk() { # $1 duration, $2 pipelined?
   fi
 }
 
-printf '%-12s %-10s %12s %10s %10s %8s\n' server pipeline req/s p50 p99 errors
+printf '%-4s %-12s %-10s %12s %10s %10s %8s\n' run server pipeline req/s p50 p99 errors
+for run in $(seq "$RUNS"); do
 for c in $CASES; do
   for p in no yes; do
     start_server "$c" > "bench/target/http-$c.log" 2>&1 &
@@ -67,6 +69,7 @@ for c in $CASES; do
     p50=$(echo "$out" | awk '$1=="50%" {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     errs=$(echo "$out" | awk '/Socket errors|Non-2xx/ {printf "%s ", $0}')
-    printf '%-12s %-10s %12s %10s %10s %8s\n' "$c" "$p" "$rps" "$p50" "$p99" "${errs:-0}"
+    printf '%-4s %-12s %-10s %12s %10s %10s %8s\n' "$run" "$c" "$p" "$rps" "$p50" "$p99" "${errs:-0}"
   done
+done
 done
