@@ -75,6 +75,26 @@ class HttpServerTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.gevent4j.loop.Backend.class, names = {"EPOLL", "NIO"})
+    void pipelinedBodiesOnEachLoopBackend(io.gevent4j.loop.Backend backend) throws Exception {
+        try (ServerRunner r = ServerRunner.start(backend, (req, resp) -> resp.send(req.method() + ":" + req.bodyString()), s -> { });
+             RawClient c = new RawClient(r.port())) {
+            StringBuilder batch = new StringBuilder();
+            for (int i = 0; i < 50; i++) {
+                String body = "b".repeat(i * 100);
+                batch.append(i % 2 == 0
+                        ? "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length() + "\r\n\r\n" + body
+                        : "PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + (body.isEmpty() ? "" : Integer.toHexString(body.length()) + "\r\n" + body + "\r\n") + "0\r\n\r\n");
+            }
+            c.send(batch.toString());
+            for (int i = 0; i < 50; i++) {
+                assertEquals((i % 2 == 0 ? "POST:" : "PUT:") + "b".repeat(i * 100), c.read().body(), "response " + i);
+            }
+        }
+    }
+
     @Test
     void http10ClosesUnlessKeepAlive() throws Exception {
         try (ServerRunner r = ServerRunner.start(HELLO)) {

@@ -25,11 +25,22 @@ final class ServerRunner implements AutoCloseable {
     private final Thread thread;
     private final CompletableFuture<Integer> liveAfterStop = new CompletableFuture<>();
 
-    private ServerRunner(HttpServer server) throws Exception {
+    private ServerRunner(HttpServer server, io.gevent4j.loop.Backend backend) throws Exception {
         this.server = server;
         CompletableFuture<Void> started = new CompletableFuture<>();
+        CompletableFuture<Void> hubMade = new CompletableFuture<>();
+        String old = System.getProperty(io.gevent4j.loop.Backend.PROPERTY);
+        if (backend != null) {
+            System.setProperty(io.gevent4j.loop.Backend.PROPERTY, backend.name().toLowerCase(java.util.Locale.ROOT));
+        }
         thread = new Thread(() -> {
             Hub hub = Hub.current();
+            hubMade.complete(null);
+            if (backend != null && hub.loop().backend() != backend) {
+                started.completeExceptionally(new AssertionError("hub runs " + hub.loop().backend()));
+                hub.destroy();
+                return;
+            }
             try {
                 server.start();
                 started.complete(null);
@@ -47,6 +58,14 @@ final class ServerRunner implements AutoCloseable {
             }
         }, "http-test-hub");
         thread.start();
+        hubMade.get(10, TimeUnit.SECONDS);
+        if (backend != null) {
+            if (old == null) {
+                System.clearProperty(io.gevent4j.loop.Backend.PROPERTY);
+            } else {
+                System.setProperty(io.gevent4j.loop.Backend.PROPERTY, old);
+            }
+        }
         started.get(10, TimeUnit.SECONDS);
     }
 
@@ -55,9 +74,15 @@ final class ServerRunner implements AutoCloseable {
     }
 
     static ServerRunner start(HttpHandler handler, Consumer<HttpServer> config) throws Exception {
+        return start(null, handler, config);
+    }
+
+    /** On a hub of the given loop backend (null: the default). */
+    static synchronized ServerRunner start(io.gevent4j.loop.Backend backend, HttpHandler handler, Consumer<HttpServer> config)
+            throws Exception {
         HttpServer s = HttpServer.create(LOCAL, handler);
         config.accept(s);
-        return new ServerRunner(s);
+        return new ServerRunner(s, backend);
     }
 
     int port() {
