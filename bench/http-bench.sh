@@ -16,6 +16,7 @@ CONNS=${CONNS:-64}
 DEPTH=${DEPTH:-16}
 PORT=${PORT:-18090}
 CASES=${CASES:-"netty-1 vthreads-1 gevent4j-1 netty-2 gevent4j-2"}
+PIN=${PIN:-}      # PIN=1: server on CPU 1, wrk on CPU 0 (taskset), so they do not share a core
 RUNS=${RUNS:-1}   # rounds over all cases (p99 on a small machine is noisy: look at several)
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"; exit 1; }
 
@@ -32,22 +33,25 @@ mvn -q -B -pl bench -am compile dependency:build-classpath \
 CP="$(cat bench/target/http-bench.cp):$PWD/bench/target/classes"
 FLAGS="-Xms1g -Xmx1g -Dio.netty.leakDetection.level=disabled --add-opens java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
 
+SRV_PIN=""; WRK_PIN=""
+if [ -n "$PIN" ]; then SRV_PIN="taskset -c 1"; WRK_PIN="taskset -c 0"; fi
+
 start_server() {
   case "$1" in
-    netty-1)    exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 1 ;;
-    netty-2)    exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 2 ;;
-    vthreads-1) exec "$JAVA" $FLAGS -Djdk.virtualThreadScheduler.parallelism=1 -cp "$CP" io.gevent4j.bench.http.VirtualThreadHttpServer "$PORT" ;;
-    gevent4j-1) exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 1 ;;
-    gevent4j-2) exec "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 2 ;;
+    netty-1)    exec $SRV_PIN "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 1 ;;
+    netty-2)    exec $SRV_PIN "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.NettyHttpServer "$PORT" 2 ;;
+    vthreads-1) exec $SRV_PIN "$JAVA" $FLAGS -Djdk.virtualThreadScheduler.parallelism=1 -cp "$CP" io.gevent4j.bench.http.VirtualThreadHttpServer "$PORT" ;;
+    gevent4j-1) exec $SRV_PIN "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 1 ;;
+    gevent4j-2) exec $SRV_PIN "$JAVA" $FLAGS -cp "$CP" io.gevent4j.bench.http.GeventHttpServer "$PORT" 2 ;;
     *) echo "unknown case $1"; exit 1 ;;
   esac
 }
 
 run_wrk() { # $1 duration, $2 pipelined?
   if [ "$2" = yes ]; then
-    wrk -t1 -c"$CONNS" -d"$1"s --latency -s bench/http-pipeline.lua "http://127.0.0.1:$PORT/" -- "$DEPTH"
+    $WRK_PIN wrk -t1 -c"$CONNS" -d"$1"s --latency -s bench/http-pipeline.lua "http://127.0.0.1:$PORT/" -- "$DEPTH"
   else
-    wrk -t1 -c"$CONNS" -d"$1"s --latency "http://127.0.0.1:$PORT/"
+    $WRK_PIN wrk -t1 -c"$CONNS" -d"$1"s --latency "http://127.0.0.1:$PORT/"
   fi
 }
 
