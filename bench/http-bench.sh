@@ -55,6 +55,8 @@ run_wrk() { # $1 duration, $2 pipelined?
   fi
 }
 
+RESULTS=bench/target/http-bench.results
+: > "$RESULTS"
 printf '%-4s %-12s %-10s %12s %10s %10s %8s\n' run server pipeline req/s p50 p99 errors
 for run in $(seq "$RUNS"); do
 for c in $CASES; do
@@ -74,6 +76,22 @@ for c in $CASES; do
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     errs=$(echo "$out" | awk '/Socket errors|Non-2xx/ {printf "%s ", $0}')
     printf '%-4s %-12s %-10s %12s %10s %10s %8s\n' "$run" "$c" "$p" "$rps" "$p50" "$p99" "${errs:-0}"
+    echo "$c $p $rps $p99" >> "$RESULTS"
   done
 done
+done
+
+# Medians over the rounds, and each server's ratio to netty-1 (same pipelining).
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}'; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+echo
+printf '%-12s %-10s %14s %14s %10s\n' server pipeline "median req/s" "median p99 ms" "vs netty-1"
+for p in no yes; do
+  base=$(awk -v p="$p" '$1=="netty-1" && $2==p {print $3}' "$RESULTS" | median)
+  for c in $CASES; do
+    rps=$(awk -v c="$c" -v p="$p" '$1==c && $2==p {print $3}' "$RESULTS" | median)
+    p99=$(awk -v c="$c" -v p="$p" '$1==c && $2==p {print $4}' "$RESULTS" | while read -r v; do echo "$v" | to_ms; done | median)
+    ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN {if (b > 0 && a != "-") printf "%.2f", a / b; else print "-"}')
+    printf '%-12s %-10s %14s %14s %10s\n' "$c" "$p" "$rps" "$p99" "$ratio"
+  done
 done
