@@ -36,6 +36,8 @@ final class HttpConnection {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[][] STATUS_LINES = new byte[600][];
+    /** {@code "Content-Length: n\r\n"} for small n, the common case. */
+    private static final byte[][] LENGTH_LINES = new byte[2048][];
     /** Output above this is flushed even while pipelined requests wait. */
     private static final int FLUSH_THRESHOLD = 32 * 1024;
     /** Unread request body the server skips to keep a connection alive. */
@@ -45,6 +47,9 @@ final class HttpConnection {
     static {
         for (int s = 100; s < 600; s++) {
             STATUS_LINES[s] = ("HTTP/1.1 " + s + " " + Status.reason(s) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        }
+        for (int n = 0; n < LENGTH_LINES.length; n++) {
+            LENGTH_LINES[n] = ("Content-Length: " + n + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -362,9 +367,13 @@ final class HttpConnection {
         if (chunked) {
             put(CHUNKED);
         } else if (length >= 0 && status != 204 && status >= 200) {
-            put(CONTENT_LENGTH);
-            putDecimal(length);
-            put(CRLF);
+            if (length < LENGTH_LINES.length) {
+                put(LENGTH_LINES[(int) length]);
+            } else {
+                put(CONTENT_LENGTH);
+                putDecimal(length);
+                put(CRLF);
+            }
         }
         if (!keep) {
             put(CONN_CLOSE);
