@@ -105,13 +105,34 @@ public final class HttpHeaders {
      */
     public boolean containsToken(String name, String token) {
         for (int i = 0; i < size; i++) {
-            if (names[i].equalsIgnoreCase(name)) {
-                for (String part : values[i].split(",")) {
-                    if (part.trim().equalsIgnoreCase(token)) {
-                        return true;
-                    }
-                }
+            if (names[i].equalsIgnoreCase(name) && listContains(values[i], token)) {
+                return true;
             }
+        }
+        return false;
+    }
+
+    /** Whether the comma-separated list {@code v} has an element equal to {@code token}, ignoring case and OWS. */
+    private static boolean listContains(String v, String token) {
+        int n = v.length();
+        int i = 0;
+        while (i <= n) {
+            int end = v.indexOf(',', i);
+            if (end < 0) {
+                end = n;
+            }
+            int s = i;
+            int e = end;
+            while (s < e && (v.charAt(s) == ' ' || v.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (v.charAt(e - 1) == ' ' || v.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (e - s == token.length() && v.regionMatches(true, s, token, 0, token.length())) {
+                return true;
+            }
+            i = end + 1;
         }
         return false;
     }

@@ -37,6 +37,17 @@ final class HttpInput {
         return pos < limit;
     }
 
+    /**
+     * Waits until at least one byte of a next request is buffered (the idle keep-alive wait);
+     * false on EOF.
+     */
+    boolean awaitData() throws IOException {
+        if (pos < limit) {
+            return true;
+        }
+        return fill(maxHead());
+    }
+
     /** Reads more bytes into the buffer, growing it up to {@code max}; false on EOF. */
     private boolean fill(int max) throws IOException {
         if (pos > 0 && pos == limit) {

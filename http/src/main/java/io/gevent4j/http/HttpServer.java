@@ -1,0 +1,315 @@
+package io.gevent4j.http;
+
+import io.gevent4j.net.StreamServer;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An HTTP/1.1 server (gevent's {@code pywsgi.WSGIServer}): a greenlet per connection on a
+ * {@link StreamServer}, handlers written as plain blocking code.
+ *
+ * <pre>{@code
+ * HttpServer server = HttpServer.create(new InetSocketAddress(8080), (req, resp) -> {
+ *     resp.send("Hello, " + req.queryParams().getOrDefault("name", List.of("World")).get(0) + "!");
+ * });
+ * server.serveForever();   // until server.stop() from another greenlet or thread
+ * }</pre>
+ *
+ * <h2>Protocol</h2>
+ * Persistent connections (HTTP/1.1 unless {@code Connection: close}; HTTP/1.0 with
+ * {@code Connection: keep-alive}), pipelining with responses in order, chunked request and response
+ * bodies, {@code Expect: 100-continue}, {@code HEAD}. Requests are parsed strictly (RFC 9112,
+ * request-smuggling safe): a malformed or oversized request is answered with its status (400, 408,
+ * 413, 414, 417, 431, 501, 505) and the connection is closed.
+ *
+ * <h2>Limits</h2>
+ * {@link #maxRequestLine(int)}, {@link #maxHeaderBytes(int)}, {@link #maxBodySize(long)};
+ * {@link #headerTimeout(Duration)} bounds the time to receive a request head (a slowloris client gets
+ * 408 and is closed), {@link #idleTimeout(Duration)} how long an idle keep-alive connection is kept,
+ * {@link #ioTimeout(Duration)} each read or write while a handler runs.
+ *
+ * <h2>Errors</h2>
+ * A handler that throws gives a 500 (no stack trace in the body; the exception is logged through
+ * SLF4J at ERROR on {@code io.gevent4j.http.HttpConnection}) and the server keeps serving; if the
+ * response was already committed the connection is closed instead.
+ *
+ * <h2>Access log</h2>
+ * Off by default; {@link #accessLog(boolean) accessLog(true)} logs every request at INFO on the SLF4J
+ * logger {@code io.gevent4j.http.access}, in Common Log Format plus the duration in seconds.
+ *
+ * <h2>Stopping</h2>
+ * {@link #stop(Duration)} refuses new connections at once, closes idle keep-alive connections, lets
+ * requests in flight finish (their responses carry {@code Connection: close}) for up to the timeout,
+ * then kills the rest.
+ */
+public final class HttpServer implements Closeable {
+    /** The {@code Server} header's default value. */
+    public static final String DEFAULT_SERVER_NAME = "gevent4j";
+
+    private final HttpHandler handler;
+    private final StreamServer streamServer;
+    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    private int maxRequestLine = 8 * 1024;
+    private int maxHeaderBytes = 16 * 1024;
+    private long maxBodySize = 16L * 1024 * 1024;
+    private long headerTimeoutNanos = Duration.ofSeconds(10).toNanos();
+    private long idleTimeoutNanos = Duration.ofSeconds(30).toNanos();
+    private Duration ioTimeout = Duration.ofSeconds(60);
+    private boolean accessLog;
+    private byte[] serverLine = serverLine(DEFAULT_SERVER_NAME);
+    private volatile boolean stopping;
+
+    private HttpServer(InetSocketAddress address, HttpHandler handler) {
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.streamServer = new StreamServer(address, this::serveConnection);
+    }
+
+    /** A server for {@code address} (port 0: any free port, see {@link #address()}); not yet started. */
+    public static HttpServer create(InetSocketAddress address, HttpHandler handler) {
+        return new HttpServer(Objects.requireNonNull(address, "address"), handler);
+    }
+
+    private void serveConnection(io.gevent4j.net.Socket socket, InetSocketAddress peer) throws IOException {
+        HttpConnection c = new HttpConnection(this, socket, peer);
+        connections.add(c);
+        try {
+            c.serve();
+        } finally {
+            connections.remove(c);
+        }
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    private void checkNotStarted() {
+        if (streamServer.isStarted() || stopping) {
+            throw new IllegalStateException("server already started");
+        }
+    }
+
+    /** Longest request line accepted; longer gets 414 (default 8 KiB). */
+    public HttpServer maxRequestLine(int bytes) {
+        checkNotStarted();
+        this.maxRequestLine = positive(bytes);
+        return this;
+    }
+
+    /** Largest header section accepted; larger gets 431 (default 16 KiB). */
+    public HttpServer maxHeaderBytes(int bytes) {
+        checkNotStarted();
+        this.maxHeaderBytes = positive(bytes);
+        return this;
+    }
+
+    /** Largest request body accepted; larger gets 413 (default 16 MiB). */
+    public HttpServer maxBodySize(long bytes) {
+        checkNotStarted();
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative size");
+        }
+        this.maxBodySize = bytes;
+        return this;
+    }
+
+    /**
+     * Time allowed to receive a whole request head once its first byte arrived, and for the first
+     * request of a new connection to start (default 10 s). Past it: 408 and the connection closes.
+     */
+    public HttpServer headerTimeout(Duration timeout) {
+        checkNotStarted();
+        this.headerTimeoutNanos = positive(timeout).toNanos();
+        return this;
+    }
+
+    /** How long a keep-alive connection may stay idle between requests before it is closed (default 30 s). */
+    public HttpServer idleTimeout(Duration timeout) {
+        checkNotStarted();
+        this.idleTimeoutNanos = positive(timeout).toNanos();
+        return this;
+    }
+
+    /** Limit of each socket read or write while a handler runs (default 60 s). */
+    public HttpServer ioTimeout(Duration timeout) {
+        checkNotStarted();
+        this.ioTimeout = positive(timeout);
+        return this;
+    }
+
+    /** Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off). */
+    public HttpServer accessLog(boolean on) {
+        this.accessLog = on;
+        return this;
+    }
+
+    /** The {@code Server} header value (default {@value #DEFAULT_SERVER_NAME}). */
+    public HttpServer serverName(String name) {
+        checkNotStarted();
+        this.serverLine = serverLine(name);
+        return this;
+    }
+
+    /** Serves on {@code n} hubs (threads) with {@code SO_REUSEPORT}; see {@link StreamServer#hubs(int)}. */
+    public HttpServer hubs(int n) {
+        checkNotStarted();
+        streamServer.hubs(n);
+        return this;
+    }
+
+    /** Limits concurrent connections per hub; see {@link StreamServer#maxConnections(int)}. */
+    public HttpServer maxConnections(int n) {
+        checkNotStarted();
+        streamServer.maxConnections(n);
+        return this;
+    }
+
+    /** The listen backlog; see {@link StreamServer#backlog(int)}. */
+    public HttpServer backlog(int n) {
+        checkNotStarted();
+        streamServer.backlog(n);
+        return this;
+    }
+
+    private static int positive(int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("must be positive: " + v);
+        }
+        return v;
+    }
+
+    private static Duration positive(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("must be positive: " + d);
+        }
+        return d;
+    }
+
+    private static byte[] serverLine(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new IllegalArgumentException("invalid server name");
+            }
+        }
+        return ("Server: " + name + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Binds and starts accepting in the background, on the calling thread's hub (or on
+     * {@link #hubs(int) n} new hubs), then returns.
+     *
+     * @throws IOException if the address cannot be bound
+     */
+    public HttpServer start() throws IOException {
+        streamServer.start();
+        return this;
+    }
+
+    /** Starts if needed and blocks until {@link #stop} (gevent's {@code serve_forever}). */
+    public void serveForever() throws IOException {
+        // stop() may come from another thread: its wake-up is queued on this hub, which must not
+        // conclude meanwhile that nothing can ever wake it.
+        AutoCloseable external = io.gevent4j.hub.Hub.current().externalWait();
+        try {
+            streamServer.serveForever();
+        } finally {
+            try {
+                external.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** The bound address, with the real port once started. */
+    public InetSocketAddress address() {
+        return streamServer.address();
+    }
+
+    /** Connections open now (over all hubs). */
+    public int connectionCount() {
+        return streamServer.connectionCount();
+    }
+
+    /** {@link #stop(Duration)} with {@link StreamServer#DEFAULT_STOP_TIMEOUT}. */
+    public void stop() {
+        stop(StreamServer.DEFAULT_STOP_TIMEOUT);
+    }
+
+    /**
+     * Drains and stops: new connections are refused at once, idle keep-alive connections are closed,
+     * requests in flight get up to {@code timeout} to finish (then their connections close), and
+     * whatever still runs after it is killed. Returns when every connection ended. Idempotent; callable
+     * from any thread or greenlet.
+     */
+    public void stop(Duration timeout) {
+        stopping = true;
+        for (HttpConnection c : connections) {
+            if (c.idle) {
+                c.socket().close();
+            }
+        }
+        streamServer.stop(timeout);
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return "HttpServer[" + address() + ", connections=" + connectionCount() + (stopping ? ", stopped]" : "]");
+    }
+
+    // ------------------------------------------------------------------ for connections
+
+    HttpHandler handler() {
+        return handler;
+    }
+
+    boolean isStopping() {
+        return stopping;
+    }
+
+    int maxRequestLineValue() {
+        return maxRequestLine;
+    }
+
+    int maxHeaderBytesValue() {
+        return maxHeaderBytes;
+    }
+
+    long maxBodySizeValue() {
+        return maxBodySize;
+    }
+
+    long headerTimeoutNanos() {
+        return headerTimeoutNanos;
+    }
+
+    long idleTimeoutNanos() {
+        return idleTimeoutNanos;
+    }
+
+    Duration ioTimeout() {
+        return ioTimeout;
+    }
+
+    boolean accessLogEnabled() {
+        return accessLog;
+    }
+
+    byte[] serverLine() {
+        return serverLine;
+    }
+}

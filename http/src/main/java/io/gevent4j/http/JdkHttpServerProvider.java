@@ -1,0 +1,40 @@
+package io.gevent4j.http;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
+import com.sun.net.httpserver.spi.HttpServerProvider;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/**
+ * Runs code written against the JDK's {@code com.sun.net.httpserver} API on gevent4j: with this jar
+ * on the class path, {@code com.sun.net.httpserver.HttpServer.create(...)} returns a server whose
+ * handlers run in greenlets of a gevent4j hub, unchanged. Found by the JDK through the
+ * {@link java.util.ServiceLoader} ({@code META-INF/services}), or chosen explicitly with
+ * {@code -Dcom.sun.net.httpserver.HttpServerProvider=io.gevent4j.http.JdkHttpServerProvider}.
+ *
+ * <p>Differences from the JDK's server: {@code start()} runs the server on a new platform thread
+ * with its own hub (handlers are greenlets there; {@code setExecutor} is accepted and ignored);
+ * parsing is the strict one of {@link io.gevent4j.http.HttpServer}; HTTPS is not provided
+ * ({@link #createHttpsServer} throws {@link UnsupportedOperationException}).
+ */
+public final class JdkHttpServerProvider extends HttpServerProvider {
+    /** Public no-argument constructor for the {@link java.util.ServiceLoader}. */
+    public JdkHttpServerProvider() {
+    }
+
+    @Override
+    public HttpServer createHttpServer(InetSocketAddress addr, int backlog) throws IOException {
+        JdkHttpServer s = new JdkHttpServer();
+        if (addr != null) {
+            s.bind(addr, backlog);
+        }
+        return s;
+    }
+
+    @Override
+    public HttpsServer createHttpsServer(InetSocketAddress addr, int backlog) {
+        throw new UnsupportedOperationException("HTTPS is not provided by gevent4j's HttpServerProvider");
+    }
+}
