@@ -15,7 +15,12 @@ import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.SocketOptions;
 import java.net.StandardSocketOptions;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
+import io.gevent4j.loop.IoWatcher;
+import io.gevent4j.loop.Loop;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,6 +66,71 @@ final class GreenSocketImpl extends SocketImpl {
                     + " and is cooperative on that hub only; it cannot be used from " + Thread.currentThread());
         }
         return hub;
+    }
+
+    /**
+     * True when the caller is a virtual thread that runs on the hub's thread but is not a greenlet: one
+     * that a greenlet started with {@code Thread.ofVirtual()} or a virtual-thread executor (it inherits
+     * the hub as its scheduler). Such a thread cannot use the hub's waiters; it waits through
+     * {@link #rawWait}.
+     */
+    private boolean foreignVirtual() {
+        Thread t = Thread.currentThread();
+        return t.isVirtual() && Hub.currentIfAny() == null;
+    }
+
+    /** The virtual thread parked in {@link #rawWait}, and its watcher (hub thread only). */
+    private Thread rawThread;
+    private IoWatcher rawWatcher;
+    private boolean rawFired;
+
+    /**
+     * Parks the calling (non-greenlet, hub-scheduled) virtual thread until {@code fd} is ready for
+     * {@code events}, through an I/O watcher of the hub's loop whose callback unparks it.
+     *
+     * @param timeout null: none
+     */
+    private void rawWait(int fd, int events, Duration timeout, String op) throws IOException {
+        if (fd < 0) {
+            throw new SocketException("a virtual thread that is not a greenlet cannot wait on this socket"
+                    + " on the NIO backend; use it from a greenlet");
+        }
+        if (rawThread != null) {
+            throw new IllegalStateException("another virtual thread is already waiting on " + this);
+        }
+        Thread me = Thread.currentThread();
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+        IoWatcher w = hub.loop().io(fd, events);
+        rawThread = me;
+        rawWatcher = w;
+        rawFired = false;
+        try {
+            w.start(() -> {
+                rawFired = true;
+                LockSupport.unpark(me);
+            });
+            while (!rawFired) {
+                if (closed) {
+                    throw new SocketException("Socket closed");
+                }
+                if (timeout == null) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new SocketTimeoutException(op + " timed out");
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+        } finally {
+            rawThread = null;
+            rawWatcher = null;
+            w.close();
+        }
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
     }
 
     @Override
@@ -163,8 +233,21 @@ final class GreenSocketImpl extends SocketImpl {
         if (!(s instanceof GreenSocketImpl g)) {
             throw new SocketException("a patched ServerSocket accepts into patched sockets only, not " + s.getClass());
         }
-        server.setTimeout(soTimeout);
-        Socket c = server.accept();
+        Socket c;
+        if (foreignVirtual()) {
+            server.setTimeout(Duration.ZERO);
+            while (true) {
+                try {
+                    c = server.accept();
+                    break;
+                } catch (SocketTimeoutException wouldBlock) {
+                    rawWait(server.fileno(), Loop.READ, soTimeout, "accept");
+                }
+            }
+        } else {
+            server.setTimeout(soTimeout);
+            c = server.accept();
+        }
         g.hub = hub;
         try {
             g.attach(c);
@@ -204,6 +287,17 @@ final class GreenSocketImpl extends SocketImpl {
                         return 0;
                     }
                     connected();
+                    if (foreignVirtual()) {
+                        s.setTimeout(Duration.ZERO);
+                        ByteBuffer dst = ByteBuffer.wrap(b, off, len);
+                        while (true) {
+                            try {
+                                return s.read(dst);
+                            } catch (SocketTimeoutException wouldBlock) {
+                                rawWait(s.fileno(), Loop.READ, soTimeout, "read");
+                            }
+                        }
+                    }
                     s.setTimeout(soTimeout);
                     return s.read(b, off, len);
                 }
@@ -237,6 +331,15 @@ final class GreenSocketImpl extends SocketImpl {
                 public void write(byte[] b, int off, int len) throws IOException {
                     java.util.Objects.checkFromIndexSize(off, len, b.length);
                     connected();
+                    if (foreignVirtual()) {
+                        ByteBuffer src = ByteBuffer.wrap(b, off, len);
+                        while (src.hasRemaining()) {
+                            if (s.writeNonBlocking(src) == 0) {
+                                rawWait(s.fileno(), Loop.WRITE, null, "write");
+                            }
+                        }
+                        return;
+                    }
                     s.setTimeout(null);
                     s.write(b, off, len);
                 }
@@ -259,6 +362,14 @@ final class GreenSocketImpl extends SocketImpl {
     @Override
     protected void close() throws IOException {
         closed = true;
+        Hub h = hub;
+        if (h != null && rawThread != null) {
+            if (h.inHubThread()) {
+                wakeRaw();
+            } else {
+                h.loop().execute(this::wakeRaw);
+            }
+        }
         Socket s = sock;
         if (s != null) {
             s.close();
@@ -266,6 +377,18 @@ final class GreenSocketImpl extends SocketImpl {
         ServerSocket ss = server;
         if (ss != null) {
             ss.close();
+        }
+    }
+
+    /** Wakes a virtual thread parked in {@link #rawWait} (it sees {@code closed}); hub thread only. */
+    private void wakeRaw() {
+        IoWatcher w = rawWatcher;
+        Thread t = rawThread;
+        if (w != null) {
+            w.close(); // before the descriptor goes
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
