@@ -231,7 +231,9 @@ final class GreenSocketImpl extends SocketImpl {
             throw new SocketException(closed ? "Socket closed" : "not listening");
         }
         if (!(s instanceof GreenSocketImpl g)) {
-            throw new SocketException("a patched ServerSocket accepts into patched sockets only, not " + s.getClass());
+            throw new SocketException("accept() on a cooperative ServerSocket must be called from a greenlet"
+                    + " (here the JDK made a " + s.getClass().getName() + " for the connection, in "
+                    + Thread.currentThread() + ")");
         }
         Socket c;
         if (foreignVirtual()) {
