@@ -37,6 +37,9 @@ import java.util.Set;
  * defaults to off, as on the JDK's sockets.
  */
 final class GreenSocketImpl extends SocketImpl {
+    /** Connections made or accepted through this class (tests check that libraries went through it). */
+    static final java.util.concurrent.atomic.AtomicLong CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
+
     private final boolean serverSide;
     private Hub hub;
     private Socket sock;
@@ -171,6 +174,7 @@ final class GreenSocketImpl extends SocketImpl {
     }
 
     private void attach(Socket s) throws IOException {
+        CONNECTIONS.incrementAndGet();
         this.sock = s;
         if (closed) { // closed from another thread while connecting
             s.close();
