@@ -129,6 +129,7 @@ public final class Monkey {
      * @throws IllegalStateException without {@code --add-opens java.base/java.net=ALL-UNNAMED}, or when
      *                               another library installed a socket factory first
      */
+    @SuppressWarnings("deprecation") // the JDK's only hook; deprecated (JDK 17) but not for removal
     public static synchronized Patch patchSocket() {
         if (socketPatched) {
             return new Patch(SOCKET, Outcome.ALREADY_PATCHED, "java.net.Socket/ServerSocket factories already installed");

@@ -189,6 +189,7 @@ class SocketPatchTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes a resource early on purpose
     void endOfStreamAndShutdownOutput() throws Exception {
         Gevent.spawn(() -> {
             try (ServerSocket server = new ServerSocket(0, 10, LOOPBACK); Socket s = new Socket(LOOPBACK, server.getLocalPort());
@@ -205,6 +206,7 @@ class SocketPatchTest {
 
     /** A greenlet blocked reading is woken with a SocketException when another greenlet closes the socket. */
     @Test
+    @SuppressWarnings("try") // closes a resource early on purpose
     void closeWakesABlockedReader() throws Exception {
         Gevent.spawn(() -> {
             try (ServerSocket server = new ServerSocket(0, 10, LOOPBACK); Socket s = new Socket(LOOPBACK, server.getLocalPort());
