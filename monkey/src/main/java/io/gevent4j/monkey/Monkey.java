@@ -33,8 +33,11 @@ import java.util.Set;
  *   <li>constructed in a greenlet: gevent4j's cooperative socket ({@link io.gevent4j.net.Socket}) that
  *       parks the greenlet on an I/O watcher of the hub's own loop (epoll/kqueue/NIO), not on the
  *       JDK's poller threads;</li>
- *   <li>constructed anywhere else (a platform thread, a plain virtual thread): the JDK's own platform
- *       implementation, exactly as before.</li>
+ *   <li>constructed anywhere else (any platform thread, including a hub's owner thread outside its
+ *       greenlets, or a virtual thread that is not a greenlet): the JDK's own platform implementation,
+ *       exactly as before. Sockets made on a thread are often handed to other threads, which a
+ *       hub-bound socket would refuse; so a hub's owner thread blocking on such a socket holds its
+ *       hub, as with any JDK blocking call there. The launcher runs {@code main} in a greenlet.</li>
  * </ul>
  * An unpatched socket still works inside a greenlet (it parks the virtual thread through the JDK's
  * poller, one extra hop through a poller thread and the hub's cross-thread queue per wait); the patch
