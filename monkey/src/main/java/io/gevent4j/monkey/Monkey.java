@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketImpl;
@@ -56,9 +57,8 @@ import java.util.Set;
  *   <li>Not covered: {@code java.nio.channels} ({@code SocketChannel} and the sockets it returns from
  *       {@code socket()}), {@code DatagramSocket}/UDP, sockets through a SOCKS or HTTP proxy
  *       ({@code new Socket(Proxy)} uses the platform implementation), urgent data and
- *       {@code SO_OOBINLINE}, {@code java.net.http.HttpClient} (NIO based). Name resolution
- *       ({@code InetAddress.getByName}) is not patched: it holds the hub's thread for the lookup; use
- *       IP literals or {@link io.gevent4j.net.Dns}.</li>
+ *       {@code SO_OOBINLINE}, {@code java.net.http.HttpClient} (NIO based). Name resolution is
+ *       {@link #patchDns()}'s job; without it a lookup holds the hub's thread.</li>
  *   <li>{@code Thread.interrupt()} does not wake a greenlet blocked on a patched socket; use
  *       {@code Greenlet.kill} or a {@link io.gevent4j.Timeout}, or {@code SO_TIMEOUT}.</li>
  *   <li>{@code InputStream.available()} always answers 0.</li>
@@ -71,6 +71,8 @@ public final class Monkey {
 
     /** Name of the socket patch ({@code java.net.Socket} and {@code java.net.ServerSocket}). */
     public static final String SOCKET = "socket";
+    /** Name of the name-resolution patch ({@code InetAddress} lookups by name). */
+    public static final String DNS = "dns";
     /** Name of the sleep item ({@code Thread.sleep}: cooperative natively). */
     public static final String SLEEP = "sleep";
     /** Name of the queue item ({@code java.util.concurrent}: cooperative natively). */
@@ -91,13 +93,15 @@ public final class Monkey {
         /** An earlier call had already made the change; nothing was done. */
         ALREADY_PATCHED,
         /** Nothing needed changing: greenlets being virtual threads makes this cooperative already. */
-        ALREADY_COOPERATIVE
+        ALREADY_COOPERATIVE,
+        /** The patch cannot be applied in this JVM; the detail says why. Nothing was changed. */
+        UNAVAILABLE
     }
 
     /**
      * The report of one patch.
      *
-     * @param name    the item ({@link #SOCKET}, {@link #SLEEP}, {@link #QUEUE}, {@link #THREAD})
+     * @param name    the item ({@link #SOCKET}, {@link #DNS}, {@link #SLEEP}, {@link #QUEUE}, {@link #THREAD})
      * @param outcome what this call did
      * @param detail  what exactly, in one sentence
      */
@@ -114,15 +118,42 @@ public final class Monkey {
     }
 
     /**
-     * Applies every patch: {@link #patchSocket()}, {@link #patchSleep()}, {@link #patchQueue()},
-     * {@link #patchThread()}. Idempotent.
+     * Applies every patch: {@link #patchSocket()}, {@link #patchDns()}, {@link #patchSleep()},
+     * {@link #patchQueue()}, {@link #patchThread()}. Idempotent.
      *
      * @return one report per item, in that order
      * @throws IllegalStateException when the socket patch cannot be installed (flag missing, or
      *                               another socket factory was installed first)
      */
     public static List<Patch> patchAll() {
-        return List.of(patchSocket(), patchSleep(), patchQueue(), patchThread());
+        return List.of(patchSocket(), patchDns(), patchSleep(), patchQueue(), patchThread());
+    }
+
+    /**
+     * Makes {@code InetAddress} lookups by name made in greenlets cooperative: the JDK's own resolver
+     * runs on a small daemon pool while the greenlet parks, instead of holding the hub's thread for
+     * {@code getaddrinfo}. Works through the JDK's resolver SPI
+     * ({@code java.net.spi.InetAddressResolverProvider}), which the JDK picks once, at the first lookup,
+     * from the system class path: the outcome is {@link Outcome#UNAVAILABLE} when this jar was not on
+     * it then (or another provider won). Lookups outside greenlets, reverse lookups and the JDK's
+     * address cache are unchanged. Idempotent.
+     */
+    public static synchronized Patch patchDns() {
+        if (GreenResolverProvider.enabled) {
+            return new Patch(DNS, Outcome.ALREADY_PATCHED, "InetAddress lookups already cooperative in greenlets");
+        }
+        try {
+            InetAddress.getByName("localhost"); // makes the JDK choose its resolver now
+        } catch (java.net.UnknownHostException ignored) {
+            // the resolver was chosen anyway
+        }
+        if (!GreenResolverProvider.installed) {
+            return new Patch(DNS, Outcome.UNAVAILABLE, "the JDK did not pick gevent4j's resolver provider"
+                    + " (gevent4j-monkey not on the system class path at the first lookup, or another provider)");
+        }
+        GreenResolverProvider.enabled = true;
+        return new Patch(DNS, Outcome.PATCHED, "InetAddress lookups by name in greenlets run on a resolver pool"
+                + " while the greenlet parks");
     }
 
     /**
@@ -177,12 +208,16 @@ public final class Monkey {
     }
 
     /**
-     * Whether {@code name} is cooperative in greenlets now: {@link #SOCKET} after {@link #patchSocket()};
+     * Whether {@code name} is cooperative in greenlets now: {@link #SOCKET} after {@link #patchSocket()},
+     * {@link #DNS} after a {@link #patchDns()} that was not {@link Outcome#UNAVAILABLE};
      * {@link #SLEEP}, {@link #QUEUE} and {@link #THREAD} always (natively); anything else false.
      */
     public static boolean isPatched(String name) {
         if (SOCKET.equals(name)) {
             return socketPatched;
+        }
+        if (DNS.equals(name)) {
+            return GreenResolverProvider.enabled;
         }
         return NATIVE.contains(name);
     }

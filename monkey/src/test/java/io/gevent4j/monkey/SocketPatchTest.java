@@ -46,14 +46,39 @@ class SocketPatchTest {
     @Test
     void patchAllIsIdempotentAndReportsWhatItChanged() {
         List<Monkey.Patch> again = Monkey.patchAll();
-        assertEquals(List.of("socket", "sleep", "queue", "thread"), again.stream().map(Monkey.Patch::name).toList());
+        assertEquals(List.of("socket", "dns", "sleep", "queue", "thread"), again.stream().map(Monkey.Patch::name).toList());
         assertEquals(Monkey.Outcome.ALREADY_PATCHED, again.get(0).outcome());
         assertFalse(again.get(0).changed());
-        assertEquals(Monkey.Outcome.ALREADY_COOPERATIVE, again.get(1).outcome());
+        assertEquals(Monkey.Outcome.ALREADY_PATCHED, again.get(1).outcome());
+        assertEquals(Monkey.Outcome.ALREADY_COOPERATIVE, again.get(2).outcome());
+        assertTrue(Monkey.isPatched(Monkey.DNS));
         assertTrue(Monkey.isPatched(Monkey.SOCKET));
         assertTrue(Monkey.isPatched(Monkey.SLEEP));
-        assertFalse(Monkey.isPatched("dns"));
+        assertFalse(Monkey.isPatched("fileio"));
         assertEquals(Monkey.Outcome.ALREADY_PATCHED, Monkey.patchSocket().outcome());
+    }
+
+    /** After patchDns a lookup by name in a greenlet runs on the resolver pool, not on the hub's thread. */
+    @Test
+    void dnsLookupsInGreenletsLeaveTheHubThread() throws Exception {
+        long before = GreenResolverProvider.OFFLOADED.get();
+        String name = "no-such-host-" + System.nanoTime() + ".invalid";
+        Greenlet<Throwable> g = Gevent.spawn(() -> {
+            try {
+                InetAddress.getByName(name);
+                return null;
+            } catch (java.net.UnknownHostException e) {
+                return e;
+            }
+        });
+        assertTrue(g.get() instanceof java.net.UnknownHostException, String.valueOf(g.get()));
+        assertTrue(g.get().getMessage().contains(name), g.get().getMessage());
+        assertEquals(before + 1, GreenResolverProvider.OFFLOADED.get());
+        assertTrue(GreenResolverProvider.lastLookupThread.startsWith("gevent4j-monkey-dns-"),
+                GreenResolverProvider.lastLookupThread);
+        // Outside greenlets: the JDK's resolver, on the calling thread.
+        assertThrows(java.net.UnknownHostException.class, () -> InetAddress.getByName("other-" + name));
+        assertEquals(before + 1, GreenResolverProvider.OFFLOADED.get());
     }
 
     /** Many greenlets on one hub, each a java.net client of a java.net server greenlet: all progress. */
