@@ -252,13 +252,18 @@ public final class Hub {
         if (onHub) {
             parkedOnHub++;
         }
+        boolean interrupted = false;
         try {
             while (!satisfied.getAsBoolean()) {
                 LockSupport.park(this);
+                interrupted |= Thread.interrupted(); // else park returns at once: a spin holding the hub
             }
         } finally {
             if (onHub) {
                 parkedOnHub--;
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // gevent waits are not interruptible; keep the status
             }
         }
     }
@@ -270,12 +275,17 @@ public final class Hub {
             return;
         }
         parkedOnHub++;
+        boolean interrupted = false;
         try {
             while (!waiter.satisfied(cur)) {
                 LockSupport.park(this);
+                interrupted |= Thread.interrupted(); // else park returns at once: a spin holding the hub
             }
         } finally {
             parkedOnHub--;
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // gevent waits are not interruptible; keep the status
+            }
         }
     }
 

@@ -59,8 +59,10 @@ import java.util.Set;
  *       ({@code new Socket(Proxy)} uses the platform implementation), urgent data and
  *       {@code SO_OOBINLINE}, {@code java.net.http.HttpClient} (NIO based). Name resolution is
  *       {@link #patchDns()}'s job; without it a lookup holds the hub's thread.</li>
- *   <li>{@code Thread.interrupt()} does not wake a greenlet blocked on a patched socket; use
- *       {@code Greenlet.kill} or a {@link io.gevent4j.Timeout}, or {@code SO_TIMEOUT}.</li>
+ *   <li>{@code Thread.interrupt()} does not wake a greenlet blocked on a patched socket (the JDK's
+ *       sockets would close and throw); the greenlet stays blocked until the I/O completes and keeps
+ *       its interrupt status. Use {@code Greenlet.kill}, a {@link io.gevent4j.Timeout} or
+ *       {@code SO_TIMEOUT} to give up on a read.</li>
  *   <li>{@code InputStream.available()} always answers 0.</li>
  * </ul>
  *

@@ -253,6 +253,32 @@ class SocketPatchTest {
         }).get();
     }
 
+    /**
+     * Interrupting a greenlet blocked on a patched socket neither wakes it nor freezes the hub: the
+     * others keep running, the read completes when data comes, and the interrupt status is kept.
+     */
+    @Test
+    void interruptingAGreenletBlockedOnASocketKeepsTheHubRunning() throws Exception {
+        Gevent.spawn(() -> {
+            try (ServerSocket server = new ServerSocket(0, 10, LOOPBACK); Socket s = new Socket(LOOPBACK, server.getLocalPort());
+                 Socket peer = server.accept()) {
+                AtomicReference<Thread> readerThread = new AtomicReference<>();
+                Greenlet<String> reader = Gevent.spawn(() -> {
+                    readerThread.set(Thread.currentThread());
+                    int b = s.getInputStream().read();
+                    return b + " interrupted=" + Thread.currentThread().isInterrupted();
+                });
+                Thread.sleep(20);
+                readerThread.get().interrupt();
+                Thread.sleep(20); // this greenlet still runs: the hub is not frozen
+                assertFalse(reader.ready());
+                peer.getOutputStream().write(7);
+                assertEquals("7 interrupted=true", reader.get());
+            }
+            return null;
+        }).get();
+    }
+
     /** Outside greenlets nothing changes: plain threads get the JDK's sockets, blocking as before. */
     @Test
     void plainThreadsStillGetTheJdkSockets() throws Exception {
