@@ -19,10 +19,15 @@ final class ChildJvm {
     }
 
     static Result run(List<String> jvmArgs, String mainClass, String... args) throws IOException, InterruptedException {
+        return run(Main.JVM_FLAGS, jvmArgs, mainClass, args);
+    }
+
+    static Result run(String flags, List<String> jvmArgs, String mainClass, String... args)
+            throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
-        cmd.addAll(Arrays.asList(Main.JVM_FLAGS.split(" ")));
+        cmd.addAll(Arrays.asList(flags.split(" ")));
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -52,6 +52,15 @@ class LauncherTest {
     }
 
     @Test
+    void withoutTheJavaNetFlagTheLauncherSaysWhichFlagIsMissing() throws Exception {
+        var r = ChildJvm.run("--add-opens java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED",
+                List.of(), Main.class.getName(), "io.gevent4j.monkey.apps.HelloApp");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--add-opens java.base/java.net=ALL-UNNAMED"), r.err());
+        assertEquals("", r.out().strip());
+    }
+
+    @Test
     void maxBlockingTimeReportsAGreenletHoldingTheHubWithItsStack() throws Exception {
         var r = ChildJvm.run(List.of(), Main.class.getName(), "--max-blocking-time=100", "io.gevent4j.monkey.apps.BusyApp");
         assertEquals(0, r.exit(), r.err());
