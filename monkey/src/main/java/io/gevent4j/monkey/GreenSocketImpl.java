@@ -1,6 +1,8 @@
 package io.gevent4j.monkey;
 
 import io.gevent4j.hub.Hub;
+import io.gevent4j.loop.IoWatcher;
+import io.gevent4j.loop.Loop;
 import io.gevent4j.net.ServerSocket;
 import io.gevent4j.net.Socket;
 
@@ -18,13 +20,11 @@ import java.net.StandardSocketOptions;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.LockSupport;
-import io.gevent4j.loop.IoWatcher;
-import io.gevent4j.loop.Loop;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A {@link SocketImpl} backed by gevent4j's cooperative {@link Socket} / {@link ServerSocket}: the
@@ -54,6 +54,7 @@ final class GreenSocketImpl extends SocketImpl {
 
     GreenSocketImpl(boolean serverSide) {
         this.serverSide = serverSide;
+        this.hub = Hub.currentIfAny(); // the creating greenlet's hub; accepted sockets get theirs in accept
     }
 
     /** True when the calling thread is a greenlet (a virtual thread scheduled by a hub). */
@@ -63,7 +64,8 @@ final class GreenSocketImpl extends SocketImpl {
 
     private Hub checkThread() throws SocketException {
         if (hub == null) {
-            hub = Hub.current();
+            throw new SocketException("a cooperative socket must be created in a greenlet (created in a thread"
+                    + " without a hub; now used from " + Thread.currentThread() + ")");
         } else if (!hub.inHubThread()) {
             throw new SocketException("this socket was created by a greenlet of " + hub
                     + " and is cooperative on that hub only; it cannot be used from " + Thread.currentThread());
