@@ -63,7 +63,10 @@ import java.util.Set;
  *       sockets would close and throw); the greenlet stays blocked until the I/O completes and keeps
  *       its interrupt status. Use {@code Greenlet.kill}, a {@link io.gevent4j.Timeout} or
  *       {@code SO_TIMEOUT} to give up on a read.</li>
- *   <li>{@code InputStream.available()} always answers 0.</li>
+ *   <li>{@code InputStream.available()} always answers 0. Options set before {@code connect} are applied
+ *       right after it (so a larger {@code SO_RCVBUF} does not change the TCP window scale), and the local
+ *       port of a socket bound but not yet connected reads as the one asked for. TLS layered on a patched
+ *       socket ({@code SSLSocketFactory}) is expected to work but is not tested.</li>
  * </ul>
  *
  * <p>Every {@code patch...} method is idempotent and returns a {@link Patch} saying what it changed.
