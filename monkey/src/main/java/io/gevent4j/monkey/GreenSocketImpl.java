@@ -400,14 +400,26 @@ final class GreenSocketImpl extends SocketImpl {
         }
     }
 
+    /*
+     * Like the JDK's sockets, ignore ENOTCONN (the peer already closed the connection): the native
+     * backend reports it as an unchecked NotYetConnectedException; TLS's close relies on this.
+     */
     @Override
     protected void shutdownInput() throws IOException {
-        connected().shutdownInput();
+        try {
+            connected().shutdownInput();
+        } catch (java.nio.channels.NotYetConnectedException peerGone) {
+            // nothing left to shut down
+        }
     }
 
     @Override
     protected void shutdownOutput() throws IOException {
-        connected().shutdownOutput();
+        try {
+            connected().shutdownOutput();
+        } catch (java.nio.channels.NotYetConnectedException peerGone) {
+            // nothing left to shut down
+        }
     }
 
     @Override

@@ -65,8 +65,9 @@ import java.util.Set;
  *       {@code SO_TIMEOUT} to give up on a read.</li>
  *   <li>{@code InputStream.available()} always answers 0. Options set before {@code connect} are applied
  *       right after it (so a larger {@code SO_RCVBUF} does not change the TCP window scale), and the local
- *       port of a socket bound but not yet connected reads as the one asked for. TLS layered on a patched
- *       socket ({@code SSLSocketFactory}) is expected to work but is not tested.</li>
+ *       port of a socket bound but not yet connected reads as the one asked for.</li>
+ *   <li>TLS: the JDK's {@code SSLSocket}/{@code SSLServerSocket} are {@code java.net} sockets, so
+ *       those created in greenlets are cooperative too.</li>
  * </ul>
  *
  * <p>Every {@code patch...} method is idempotent and returns a {@link Patch} saying what it changed.
