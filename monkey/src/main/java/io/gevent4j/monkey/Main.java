@@ -128,6 +128,7 @@ public final class Main {
                 monitor.close();
             }
         }
+        System.out.flush();
         if (failure[0] != null) {
             System.err.print("Exception in thread \"main\" ");
             failure[0].printStackTrace();
