@@ -1,0 +1,580 @@
+package io.gevent4j.monkey;
+
+import io.gevent4j.hub.Hub;
+import io.gevent4j.loop.IoWatcher;
+import io.gevent4j.loop.Loop;
+import io.gevent4j.net.ServerSocket;
+import io.gevent4j.net.Socket;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketImpl;
+import java.net.SocketOption;
+import java.net.SocketOptions;
+import java.net.StandardSocketOptions;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A {@link SocketImpl} backed by gevent4j's cooperative {@link Socket} / {@link ServerSocket}: the
+ * {@code java.net.Socket} or {@code java.net.ServerSocket} that owns it blocks only the calling
+ * greenlet, on the hub's own loop. It belongs to the hub of the greenlet that created it and refuses
+ * (with a {@link SocketException}) to be used from another thread; {@code close} works from anywhere.
+ *
+ * <p>Options set before the connection exists are remembered and applied once it does.
+ * {@code SO_TIMEOUT} limits reads and accepts (as in the JDK), never writes. {@code TCP_NODELAY}
+ * defaults to off, as on the JDK's sockets.
+ */
+final class GreenSocketImpl extends SocketImpl {
+    /** Connections made or accepted through this class (tests check that libraries went through it). */
+    static final java.util.concurrent.atomic.AtomicLong CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    private final boolean serverSide;
+    private Hub hub;
+    private Socket sock;
+    private ServerSocket server;
+    private InetSocketAddress bindTo;
+    private final Map<SocketOption<?>, Object> pending = new LinkedHashMap<>();
+    private int soTimeoutMillis;
+    private Duration soTimeout;
+    private InputStream in;
+    private OutputStream out;
+    private volatile boolean closed;
+
+    GreenSocketImpl(boolean serverSide) {
+        this.serverSide = serverSide;
+        this.hub = Hub.currentIfAny(); // the creating greenlet's hub; accepted sockets get theirs in accept
+    }
+
+    /** True when the calling thread is a greenlet (a virtual thread scheduled by a hub). */
+    static boolean inGreenlet() {
+        return Thread.currentThread().isVirtual() && Hub.currentIfAny() != null;
+    }
+
+    private Hub checkThread() throws SocketException {
+        if (hub == null) {
+            throw new SocketException("a cooperative socket must be created in a greenlet (created in a thread"
+                    + " without a hub; now used from " + Thread.currentThread() + ")");
+        } else if (!hub.inHubThread()) {
+            throw new SocketException("this socket was created by a greenlet of " + hub
+                    + " and is cooperative on that hub only; it cannot be used from " + Thread.currentThread());
+        }
+        return hub;
+    }
+
+    /**
+     * True when the caller is a virtual thread that runs on the hub's thread but is not a greenlet: one
+     * that a greenlet started with {@code Thread.ofVirtual()} or a virtual-thread executor (it inherits
+     * the hub as its scheduler). Such a thread cannot use the hub's waiters; it waits through
+     * {@link #rawWait}.
+     */
+    private boolean foreignVirtual() {
+        Thread t = Thread.currentThread();
+        return t.isVirtual() && Hub.currentIfAny() == null;
+    }
+
+    /** The virtual thread parked in {@link #rawWait}, and its watcher (hub thread only). */
+    private Thread rawThread;
+    private IoWatcher rawWatcher;
+    private boolean rawFired;
+
+    /**
+     * Parks the calling (non-greenlet, hub-scheduled) virtual thread until {@code fd} is ready for
+     * {@code events}, through an I/O watcher of the hub's loop whose callback unparks it.
+     *
+     * @param timeout null: none
+     */
+    private void rawWait(int fd, int events, Duration timeout, String op) throws IOException {
+        if (fd < 0) {
+            throw new SocketException("a virtual thread that is not a greenlet cannot wait on this socket"
+                    + " on the NIO backend; use it from a greenlet");
+        }
+        if (rawThread != null) {
+            throw new IllegalStateException("another virtual thread is already waiting on " + this);
+        }
+        Thread me = Thread.currentThread();
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+        IoWatcher w = hub.loop().io(fd, events);
+        rawThread = me;
+        rawWatcher = w;
+        rawFired = false;
+        try {
+            w.start(() -> {
+                rawFired = true;
+                LockSupport.unpark(me);
+            });
+            while (!rawFired) {
+                if (closed) {
+                    throw new SocketException("Socket closed");
+                }
+                if (timeout == null) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new SocketTimeoutException(op + " timed out");
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
+            }
+        } finally {
+            rawThread = null;
+            rawWatcher = null;
+            w.close();
+        }
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+    }
+
+    @Override
+    protected void create(boolean stream) throws IOException {
+        if (!stream) {
+            throw new SocketException("gevent4j's patched sockets are TCP only");
+        }
+        checkThread();
+    }
+
+    // ------------------------------------------------------------------ connecting
+
+    @Override
+    protected void connect(String host, int port) throws IOException {
+        connect(new InetSocketAddress(InetAddress.getByName(host), port), 0);
+    }
+
+    @Override
+    protected void connect(InetAddress address, int port) throws IOException {
+        connect(new InetSocketAddress(address, port), 0);
+    }
+
+    @Override
+    protected void connect(SocketAddress address, int timeout) throws IOException {
+        checkThread();
+        if (!(address instanceof InetSocketAddress isa)) {
+            throw new IllegalArgumentException("unsupported address type: " + address);
+        }
+        if (isa.isUnresolved()) {
+            throw new UnknownHostException(isa.getHostName());
+        }
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+        Socket s = Socket.connect(isa, timeout > 0 ? Duration.ofMillis(timeout) : null, bindTo);
+        s.setTimeout(null); // per-call limits are set by the streams
+        attach(s);
+    }
+
+    private void attach(Socket s) throws IOException {
+        CONNECTIONS.incrementAndGet();
+        this.sock = s;
+        if (closed) { // closed from another thread while connecting
+            s.close();
+            throw new SocketException("Socket closed");
+        }
+        if (!pending.containsKey(StandardSocketOptions.TCP_NODELAY)) {
+            s.setTcpNoDelay(false); // the JDK's default
+        }
+        for (Map.Entry<SocketOption<?>, Object> e : pending.entrySet()) {
+            apply(e.getKey(), e.getValue());
+        }
+        pending.clear();
+        InetSocketAddress remote = s.remoteAddress();
+        InetSocketAddress local = s.localAddress();
+        this.address = remote.getAddress();
+        this.port = remote.getPort();
+        this.localport = local.getPort();
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> void apply(SocketOption<T> name, Object value) throws IOException {
+        if (sock != null) {
+            sock.setOption(name, (T) value);
+        }
+    }
+
+    @Override
+    protected void bind(InetAddress host, int port) throws IOException {
+        checkThread();
+        this.bindTo = new InetSocketAddress(host == null ? InetAddress.getByName("0.0.0.0") : host, port);
+        this.localport = port;
+        if (serverSide) {
+            this.address = bindTo.getAddress();
+        }
+    }
+
+    @Override
+    protected void listen(int backlog) throws IOException {
+        checkThread();
+        if (!serverSide) {
+            throw new SocketException("listen on a client socket");
+        }
+        InetSocketAddress at = bindTo != null ? bindTo : new InetSocketAddress(0);
+        ServerSocket ss = ServerSocket.bind(at, backlog < 1 ? 50 : backlog, false);
+        this.server = ss;
+        if (closed) {
+            ss.close();
+            throw new SocketException("Socket closed");
+        }
+        this.localport = ss.port();
+        this.address = ss.localAddress().getAddress();
+    }
+
+    @Override
+    protected void accept(SocketImpl s) throws IOException {
+        checkThread();
+        if (server == null) {
+            throw new SocketException(closed ? "Socket closed" : "not listening");
+        }
+        if (!(s instanceof GreenSocketImpl g)) {
+            throw new SocketException("accept() on a cooperative ServerSocket must be called from a greenlet"
+                    + " (here the JDK made a " + s.getClass().getName() + " for the connection, in "
+                    + Thread.currentThread() + ")");
+        }
+        Socket c;
+        if (foreignVirtual()) {
+            server.setTimeout(Duration.ZERO);
+            while (true) {
+                try {
+                    c = server.accept();
+                    break;
+                } catch (SocketTimeoutException wouldBlock) {
+                    rawWait(server.fileno(), Loop.READ, soTimeout, "accept");
+                }
+            }
+        } else {
+            server.setTimeout(soTimeout);
+            c = server.accept();
+        }
+        g.hub = hub;
+        try {
+            g.attach(c);
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------ streams
+
+    private Socket connected() throws IOException {
+        Socket s = sock;
+        if (s == null) {
+            throw new SocketException(closed ? "Socket closed" : "Socket is not connected");
+        }
+        checkThread();
+        return s;
+    }
+
+    @Override
+    protected InputStream getInputStream() throws IOException {
+        Socket s = connected();
+        if (in == null) {
+            in = new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    int n = read(one, 0, 1);
+                    return n < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    java.util.Objects.checkFromIndexSize(off, len, b.length);
+                    if (len == 0) {
+                        return 0;
+                    }
+                    connected();
+                    if (foreignVirtual()) {
+                        s.setTimeout(Duration.ZERO);
+                        ByteBuffer dst = ByteBuffer.wrap(b, off, len);
+                        while (true) {
+                            try {
+                                return s.read(dst);
+                            } catch (SocketTimeoutException wouldBlock) {
+                                rawWait(s.fileno(), Loop.READ, soTimeout, "read");
+                            }
+                        }
+                    }
+                    s.setTimeout(soTimeout);
+                    return s.read(b, off, len);
+                }
+
+                @Override
+                public int available() throws IOException {
+                    connected();
+                    return 0;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    GreenSocketImpl.this.close();
+                }
+            };
+        }
+        return in;
+    }
+
+    @Override
+    protected OutputStream getOutputStream() throws IOException {
+        Socket s = connected();
+        if (out == null) {
+            out = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    java.util.Objects.checkFromIndexSize(off, len, b.length);
+                    connected();
+                    if (foreignVirtual()) {
+                        ByteBuffer src = ByteBuffer.wrap(b, off, len);
+                        while (src.hasRemaining()) {
+                            if (s.writeNonBlocking(src) == 0) {
+                                rawWait(s.fileno(), Loop.WRITE, null, "write");
+                            }
+                        }
+                        return;
+                    }
+                    s.setTimeout(null);
+                    s.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    GreenSocketImpl.this.close();
+                }
+            };
+        }
+        return out;
+    }
+
+    @Override
+    protected int available() throws IOException {
+        connected();
+        return 0;
+    }
+
+    @Override
+    protected void close() throws IOException {
+        closed = true;
+        Hub h = hub;
+        if (h != null && rawThread != null) {
+            if (h.inHubThread()) {
+                wakeRaw();
+            } else {
+                h.loop().execute(this::wakeRaw);
+            }
+        }
+        Socket s = sock;
+        if (s != null) {
+            s.close();
+        }
+        ServerSocket ss = server;
+        if (ss != null) {
+            ss.close();
+        }
+    }
+
+    /** Wakes a virtual thread parked in {@link #rawWait} (it sees {@code closed}); hub thread only. */
+    private void wakeRaw() {
+        IoWatcher w = rawWatcher;
+        Thread t = rawThread;
+        if (w != null) {
+            w.close(); // before the descriptor goes
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /*
+     * Like the JDK's sockets, ignore ENOTCONN (the peer already closed the connection): the native
+     * backend reports it as an unchecked NotYetConnectedException; TLS's close relies on this.
+     */
+    @Override
+    protected void shutdownInput() throws IOException {
+        try {
+            connected().shutdownInput();
+        } catch (java.nio.channels.NotYetConnectedException peerGone) {
+            // nothing left to shut down
+        }
+    }
+
+    @Override
+    protected void shutdownOutput() throws IOException {
+        try {
+            connected().shutdownOutput();
+        } catch (java.nio.channels.NotYetConnectedException peerGone) {
+            // nothing left to shut down
+        }
+    }
+
+    @Override
+    protected boolean supportsUrgentData() {
+        return false;
+    }
+
+    @Override
+    protected void sendUrgentData(int data) throws IOException {
+        throw new SocketException("urgent data is not supported by gevent4j's patched sockets");
+    }
+
+    // ------------------------------------------------------------------ options
+
+    private static final Set<SocketOption<?>> CLIENT_OPTIONS = Set.of(StandardSocketOptions.TCP_NODELAY,
+            StandardSocketOptions.SO_KEEPALIVE, StandardSocketOptions.SO_LINGER, StandardSocketOptions.SO_RCVBUF,
+            StandardSocketOptions.SO_SNDBUF, StandardSocketOptions.SO_REUSEADDR, StandardSocketOptions.IP_TOS);
+    private static final Set<SocketOption<?>> SERVER_OPTIONS = Set.of(StandardSocketOptions.SO_RCVBUF,
+            StandardSocketOptions.SO_REUSEADDR);
+
+    @Override
+    protected Set<SocketOption<?>> supportedOptions() {
+        return serverSide ? SERVER_OPTIONS : CLIENT_OPTIONS;
+    }
+
+    @Override
+    protected <T> void setOption(SocketOption<T> name, T value) throws IOException {
+        if (!supportedOptions().contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' not supported");
+        }
+        setStd(name, value);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected <T> T getOption(SocketOption<T> name) throws IOException {
+        if (!supportedOptions().contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' not supported");
+        }
+        return (T) getStd(name);
+    }
+
+    private <T> void setStd(SocketOption<T> name, T value) throws IOException {
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+        if (sock != null) {
+            checkThread();
+            sock.setOption(name, value);
+        } else if (server != null && name == StandardSocketOptions.SO_REUSEADDR) {
+            // the listening socket is bound already; SO_REUSEADDR is on, as on the JDK's ServerSocket
+        } else {
+            pending.put(name, value);
+        }
+    }
+
+    private Object getStd(SocketOption<?> name) throws IOException {
+        if (closed) {
+            throw new SocketException("Socket closed");
+        }
+        if (sock != null) {
+            checkThread();
+            return sock.getOption(name);
+        }
+        Object v = pending.get(name);
+        if (v != null) {
+            return v;
+        }
+        if (name == StandardSocketOptions.SO_REUSEADDR) {
+            return serverSide;
+        }
+        if (name == StandardSocketOptions.SO_LINGER) {
+            return -1;
+        }
+        if (name == StandardSocketOptions.TCP_NODELAY || name == StandardSocketOptions.SO_KEEPALIVE) {
+            return false;
+        }
+        return 0;
+    }
+
+    @Override
+    public void setOption(int optID, Object value) throws SocketException {
+        try {
+            switch (optID) {
+                case SocketOptions.SO_TIMEOUT -> {
+                    int ms = ((Integer) value);
+                    if (ms < 0) {
+                        throw new IllegalArgumentException("timeout < 0");
+                    }
+                    soTimeoutMillis = ms;
+                    soTimeout = ms == 0 ? null : Duration.ofMillis(ms);
+                }
+                case SocketOptions.TCP_NODELAY -> setStd(StandardSocketOptions.TCP_NODELAY, (Boolean) value);
+                case SocketOptions.SO_KEEPALIVE -> setStd(StandardSocketOptions.SO_KEEPALIVE, (Boolean) value);
+                case SocketOptions.SO_REUSEADDR -> setStd(StandardSocketOptions.SO_REUSEADDR, (Boolean) value);
+                case SocketOptions.SO_RCVBUF -> setStd(StandardSocketOptions.SO_RCVBUF, (Integer) value);
+                case SocketOptions.SO_SNDBUF -> setStd(StandardSocketOptions.SO_SNDBUF, (Integer) value);
+                case SocketOptions.IP_TOS -> setStd(StandardSocketOptions.IP_TOS, (Integer) value);
+                case SocketOptions.SO_LINGER -> {
+                    int secs = value instanceof Integer i ? i : -1; // Boolean.FALSE: off
+                    setStd(StandardSocketOptions.SO_LINGER, secs);
+                }
+                case SocketOptions.SO_OOBINLINE -> {
+                    if (Boolean.TRUE.equals(value)) {
+                        throw new SocketException("SO_OOBINLINE is not supported by gevent4j's patched sockets");
+                    }
+                }
+                default -> throw new SocketException("unsupported option " + optID);
+            }
+        } catch (SocketException e) {
+            throw e;
+        } catch (IOException e) {
+            SocketException se = new SocketException(e.getMessage());
+            se.initCause(e);
+            throw se;
+        }
+    }
+
+    @Override
+    public Object getOption(int optID) throws SocketException {
+        try {
+            return switch (optID) {
+                case SocketOptions.SO_TIMEOUT -> soTimeoutMillis;
+                case SocketOptions.TCP_NODELAY -> getStd(StandardSocketOptions.TCP_NODELAY);
+                case SocketOptions.SO_KEEPALIVE -> getStd(StandardSocketOptions.SO_KEEPALIVE);
+                case SocketOptions.SO_REUSEADDR -> getStd(StandardSocketOptions.SO_REUSEADDR);
+                case SocketOptions.SO_RCVBUF -> getStd(StandardSocketOptions.SO_RCVBUF);
+                case SocketOptions.SO_SNDBUF -> getStd(StandardSocketOptions.SO_SNDBUF);
+                case SocketOptions.IP_TOS -> getStd(StandardSocketOptions.IP_TOS);
+                case SocketOptions.SO_LINGER -> getStd(StandardSocketOptions.SO_LINGER);
+                case SocketOptions.SO_OOBINLINE -> Boolean.FALSE;
+                case SocketOptions.SO_BINDADDR -> localInetAddress();
+                default -> throw new SocketException("unsupported option " + optID);
+            };
+        } catch (SocketException e) {
+            throw e;
+        } catch (IOException e) {
+            SocketException se = new SocketException(e.getMessage());
+            se.initCause(e);
+            throw se;
+        }
+    }
+
+    private InetAddress localInetAddress() throws IOException {
+        if (sock != null) {
+            return sock.localAddress().getAddress();
+        }
+        if (server != null) {
+            return server.localAddress().getAddress();
+        }
+        return bindTo != null ? bindTo.getAddress() : InetAddress.getByName("0.0.0.0");
+    }
+
+    @Override
+    public String toString() {
+        return "GreenSocketImpl[" + (sock != null ? sock : server != null ? server : "unconnected") + "]";
+    }
+}

@@ -1,0 +1,192 @@
+package io.gevent4j.monkey;
+
+import io.gevent4j.Gevent;
+import io.gevent4j.Greenlet;
+import io.gevent4j.hub.BlockingMonitor;
+import io.gevent4j.hub.Hub;
+
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The launcher (gevent's {@code python -m gevent.monkey script.py}): patches everything, then runs an
+ * unmodified program's {@code main} inside a greenlet on the main thread's hub, so its
+ * {@code Thread.sleep}, {@code java.net} sockets and {@code java.util.concurrent} waits cooperate.
+ *
+ * <pre>
+ * java --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.net=ALL-UNNAMED \
+ *      --enable-native-access=ALL-UNNAMED -cp app.jar:gevent4j-monkey.jar:... \
+ *      io.gevent4j.monkey.Main [--max-blocking-time=MILLIS] [--verbose] com.example.App args...
+ * </pre>
+ *
+ * <ul>
+ *   <li>The program ends when its main greenlet ends (greenlets it left running are abandoned, like
+ *       gevent's); non-daemon platform threads it started keep the JVM alive, as with {@code java}.</li>
+ *   <li>An exception escaping {@code main} is printed with its stack to stderr and the exit status is
+ *       1, as with {@code java}.</li>
+ *   <li>{@code --max-blocking-time=MILLIS} (or {@code -Dgevent4j.monkey.maxBlockingTime=MILLIS}) starts
+ *       a {@link BlockingMonitor} on the hub: a greenlet that holds the hub's thread longer than that
+ *       (file I/O, a native call, a pinned virtual thread, a busy loop) is reported with its stack on
+ *       stderr and through SLF4J at WARN.</li>
+ *   <li>{@code --verbose} prints what was patched to stderr.</li>
+ * </ul>
+ * {@code main} may be {@code public static void main(String[])}, {@code static void main()} or an
+ * instance {@code main} of a class with a no-argument constructor (JEP 512).
+ */
+public final class Main {
+    /** System property: the blocking monitor's limit in milliseconds (absent or 0: no monitor). */
+    public static final String MAX_BLOCKING_TIME_PROPERTY = "gevent4j.monkey.maxBlockingTime";
+
+    private Main() {
+    }
+
+    /**
+     * Runs the launcher; see the class comment. Exit status 2 for a usage error, 1 when the program's
+     * main throws.
+     */
+    public static void main(String[] args) throws Exception {
+        long maxBlockingMillis = Long.getLong(MAX_BLOCKING_TIME_PROPERTY, 0L);
+        boolean verbose = false;
+        int i = 0;
+        while (i < args.length && args[i].startsWith("--")) {
+            String a = args[i++];
+            if (a.startsWith("--max-blocking-time=")) {
+                try {
+                    maxBlockingMillis = Long.parseLong(a.substring("--max-blocking-time=".length()));
+                } catch (NumberFormatException e) {
+                    usage("not a number of milliseconds: " + a);
+                    return;
+                }
+            } else if (a.equals("--verbose")) {
+                verbose = true;
+            } else if (a.equals("--")) {
+                break;
+            } else {
+                usage("unknown option " + a);
+                return;
+            }
+        }
+        if (i >= args.length) {
+            usage("no main class given");
+            return;
+        }
+        String className = args[i];
+        String[] appArgs = Arrays.copyOfRange(args, i + 1, args.length);
+
+        List<Monkey.Patch> patches;
+        try {
+            patches = Monkey.patchAll();
+        } catch (IllegalStateException e) {
+            System.err.println("gevent4j.monkey: " + e.getMessage());
+            System.err.println("gevent4j.monkey: run java with " + JVM_FLAGS);
+            System.exit(2);
+            return;
+        }
+        if (verbose) {
+            patches.forEach(p -> System.err.println("gevent4j.monkey: " + p));
+        }
+
+        Method main;
+        Class<?> app;
+        try {
+            app = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+            main = findMain(app);
+        } catch (ClassNotFoundException e) {
+            usage("main class not found: " + className);
+            return;
+        } catch (NoSuchMethodException e) {
+            usage("no main method in " + className);
+            return;
+        }
+
+        Hub hub = Gevent.getHub();
+        BlockingMonitor monitor = null;
+        if (maxBlockingMillis > 0) {
+            PrintStream err = System.err;
+            monitor = BlockingMonitor.start(hub, Duration.ofMillis(maxBlockingMillis),
+                    r -> err.println("gevent4j.monkey: blocking detected: " + r));
+        }
+        Throwable[] failure = new Throwable[1];
+        Method m = main;
+        Greenlet<Void> g = Gevent.spawn(() -> {
+            try {
+                invoke(app, m, appArgs);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        g.setName("main");
+        try {
+            g.join();
+        } finally {
+            if (monitor != null) {
+                monitor.close();
+            }
+        }
+        System.out.flush();
+        if (failure[0] != null) {
+            System.err.print("Exception in thread \"main\" ");
+            failure[0].printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    /** The JVM flags the launcher needs (also in the root pom's {@code gevent4j.jvm.flags}). */
+    public static final String JVM_FLAGS = "--add-opens java.base/java.lang=ALL-UNNAMED "
+            + "--add-opens java.base/java.net=ALL-UNNAMED --enable-native-access=ALL-UNNAMED";
+
+    private static Method findMain(Class<?> app) throws NoSuchMethodException {
+        for (Class<?> c = app; c != null; c = c.getSuperclass()) {
+            try {
+                Method m = c.getDeclaredMethod("main", String[].class);
+                if (!Modifier.isPrivate(m.getModifiers())) {
+                    return m;
+                }
+            } catch (NoSuchMethodException ignored) {
+                // try main() next
+            }
+        }
+        for (Class<?> c = app; c != null; c = c.getSuperclass()) {
+            try {
+                Method m = c.getDeclaredMethod("main");
+                if (!Modifier.isPrivate(m.getModifiers())) {
+                    return m;
+                }
+            } catch (NoSuchMethodException ignored) {
+                // superclass
+            }
+        }
+        throw new NoSuchMethodException(app.getName() + ".main");
+    }
+
+    private static void invoke(Class<?> app, Method m, String[] args) throws Throwable {
+        m.setAccessible(true);
+        Object target = null;
+        if (!Modifier.isStatic(m.getModifiers())) {
+            var ctor = app.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            target = ctor.newInstance();
+        }
+        try {
+            if (m.getParameterCount() == 1) {
+                m.invoke(target, (Object) args);
+            } else {
+                m.invoke(target);
+            }
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void usage(String problem) {
+        System.err.println("gevent4j.monkey: " + problem);
+        System.err.println("usage: java " + JVM_FLAGS + " -cp ... io.gevent4j.monkey.Main"
+                + " [--max-blocking-time=MILLIS] [--verbose] MAIN_CLASS [ARGS...]");
+        System.exit(2);
+    }
+}
