@@ -39,6 +39,8 @@ abstract sealed class IoSource {
     /** Our READ/WRITE mask the kernel currently has. */
     int submitted;
     private boolean queued;
+    /** NIO: the last watcher closed; the registration is cancelled at the next poll unless revived. */
+    private boolean closing;
     /** Submit the interest even if it looks unchanged: a new watcher may mean a reused descriptor number. */
     private boolean recheck;
 
@@ -65,6 +67,7 @@ abstract sealed class IoSource {
     }
 
     IoWatcher newWatcher(int events) {
+        closing = false; // revived before the poll: keep the registration (NIO)
         IoWatcher w = new IoWatcher(loop, this, events);
         watchers.add(w);
         return w;
@@ -84,12 +87,33 @@ abstract sealed class IoSource {
         }
     }
 
+    /** A watcher was stopped: the native backends stay lazy; NIO applies the exact interest. */
+    void stopped(IoWatcher w) {
+        if (alwaysRecheck()) {
+            markChanged();
+        }
+    }
+
     void closed(IoWatcher w) {
         watchers.remove(w);
         if (watchers.isEmpty()) {
-            cancelRegistration();
-            loop.forgetSource(this);
+            if (alwaysRecheck()) {
+                // NIO: a cancelled SelectionKey stays in the selector until its next select, and
+                // registering the channel again before that makes Netty's NioIoHandler flush it with a
+                // selectNow() that drops other channels' readiness. Cancel at the next poll instead,
+                // unless a new watcher revives the source first.
+                closing = true;
+                markChanged();
+            } else {
+                cancelRegistration();
+                loop.forgetSource(this);
+            }
         }
+    }
+
+    /** True while the source has open watchers (a closing NIO source has none). */
+    boolean inUse() {
+        return !watchers.isEmpty();
     }
 
     private void markChanged() {
@@ -116,9 +140,18 @@ abstract sealed class IoSource {
         boolean force = recheck;
         recheck = false;
         if (watchers.isEmpty()) {
+            if (closing) {
+                closing = false;
+                cancelRegistration();
+                loop.forgetSource(this);
+            }
             return;
         }
         int want = wanted();
+        if (want == 0 && alwaysRecheck()) {
+            reduceToNothing();
+            return;
+        }
         if (want != 0 && (want != submitted || force || alwaysRecheck())) {
             setInterest(want, force);
         }
@@ -139,7 +172,7 @@ abstract sealed class IoSource {
             }
         }
         if (want == 0) {
-            cancelRegistration();
+            reduceToNothing();
         } else if (want != submitted) {
             setInterest(want, false);
         }
@@ -194,6 +227,14 @@ abstract sealed class IoSource {
 
     boolean alwaysRecheck() {
         return false;
+    }
+
+    /**
+     * No watcher wants anything: the native backends drop the registration (epoll would otherwise
+     * keep reporting HUP/ERR); NIO keeps its key with no interest (see {@link #closed}).
+     */
+    void reduceToNothing() {
+        cancelRegistration();
     }
 
     abstract io.netty.channel.IoHandle handle();
@@ -390,6 +431,19 @@ abstract sealed class IoSource {
         void cancelRegistration() {
             super.cancelRegistration();
             submittedOps = -1;
+        }
+
+        @Override
+        void reduceToNothing() {
+            if (registration != null && registration.isValid() && submittedOps != 0) {
+                try {
+                    registration.submit(NioIoOps.NONE);
+                    submittedOps = 0;
+                    submitted = 0;
+                } catch (RuntimeException e) {
+                    cancelRegistration();
+                }
+            }
         }
 
         @Override

@@ -76,7 +76,7 @@ public final class IoWatcher extends Watcher {
 
     @Override
     void onStop() {
-        // Lazy: the kernel interest is reduced when an unwanted event arrives.
+        source.stopped(this); // epoll/kqueue: lazy, the interest is reduced when an unwanted event arrives
     }
 
     @Override

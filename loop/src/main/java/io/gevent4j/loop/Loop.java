@@ -242,7 +242,13 @@ public final class Loop implements Executor, AutoCloseable {
     /** Number of descriptors or channels with at least one open watcher (for leak checks). */
     public int ioSourceCount() {
         checkThread();
-        return ioSources.size();
+        int n = 0;
+        for (IoSource s : ioSources.values()) {
+            if (s.inUse()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** A watcher run once per iteration in which nothing else was pending. */
