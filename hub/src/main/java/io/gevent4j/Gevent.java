@@ -157,13 +157,17 @@ public final class Gevent {
         if (want == 0) {
             return out;
         }
-        Iterator<W> it = iwait(objects, timeout);
+        IWait<W> it = new IWait<>(objects, timeout);
         try {
-            while (out.size() < want && it.hasNext()) {
+            while (true) {
+                it.batch = want - out.size(); // wake once per batch, not once per object
+                if (it.batch <= 0 || !it.hasNext()) {
+                    break;
+                }
                 out.add(it.next());
             }
         } finally {
-            ((IWait<W>) it).close();
+            it.close();
         }
         return out;
     }
@@ -254,6 +258,8 @@ public final class Gevent {
         private final long deadline;
         private final boolean hasDeadline;
         private Waiter<Object> waiter;
+        /** The waiting greenlet is woken once this many objects are ready (or at the deadline). */
+        int batch = 1;
         private int remaining;
         private boolean closed;
         private final AutoCloseable external;
@@ -297,7 +303,7 @@ public final class Gevent {
             arrivals[index] = true;
             readyQueue.add(objects.get(index));
             Waiter<Object> wt = waiter;
-            if (wt != null) {
+            if (wt != null && readyQueue.size() >= Math.min(batch, remaining)) {
                 wt.switchTo(null);
             }
         }
