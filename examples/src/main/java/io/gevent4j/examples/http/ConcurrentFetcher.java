@@ -1,22 +1,22 @@
 package io.gevent4j.examples.http;
 
 import io.gevent4j.Gevent;
-import io.gevent4j.Greenlet;
+import io.gevent4j.Pool;
 import io.gevent4j.http.ClientResponse;
 import io.gevent4j.http.HttpClient;
 import io.gevent4j.http.HttpServer;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Downloads 500 URLs from a local server with a pool of 50 greenlets and prints a summary. The
- * server (answers after a random 0-20 ms, like a real backend) and the 50 fetchers share one
- * thread; the pool is 50 worker greenlets taking URLs from one queue. Ends by itself.
+ * Downloads 500 URLs from a local server with a {@link Pool} of 50 greenlets and prints a summary.
+ * The server (answers after a random 0-20 ms, like a real backend) and the 50 fetchers share one
+ * thread; {@code Pool.imapUnordered} keeps at most 50 downloads in flight. Ends by itself.
  */
 public final class ConcurrentFetcher {
     private ConcurrentFetcher() {
@@ -31,27 +31,27 @@ public final class ConcurrentFetcher {
         }).start();
         String base = "http://127.0.0.1:" + server.address().getPort() + "/item/";
 
-        ArrayDeque<String> queue = new ArrayDeque<>(); // greenlets of one hub never run at the same time
+        List<String> all = new ArrayList<>();
         for (int i = 0; i < urls; i++) {
-            queue.add(base + i);
+            all.add(base + i);
         }
         TreeMap<Integer, Integer> statuses = new TreeMap<>();
         long[] bytes = {0};
         long start = System.nanoTime();
         try (HttpClient client = HttpClient.create().maxIdlePerHost(poolSize)) {
-            List<Greenlet<Void>> pool = new ArrayList<>();
-            for (int w = 0; w < poolSize; w++) {
-                pool.add(Gevent.spawn(() -> {
-                    String url;
-                    while ((url = queue.poll()) != null) {
-                        ClientResponse r = client.get(url);
-                        statuses.merge(r.status(), 1, Integer::sum);
-                        bytes[0] += r.body().length;
-                    }
-                    return null;
-                }));
+            Pool pool = new Pool(poolSize);
+            Iterator<ClientResponse> responses = pool.imapUnordered(url -> {
+                try {
+                    return client.get(url);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, all);
+            while (responses.hasNext()) {
+                ClientResponse r = responses.next();
+                statuses.merge(r.status(), 1, Integer::sum);
+                bytes[0] += r.body().length;
             }
-            Gevent.joinall(pool, null, true);
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         System.out.printf("fetched %d URLs with %d greenlets in %d ms: statuses %s, %d body bytes%n",
