@@ -2,8 +2,6 @@ package io.gevent4j.monkey;
 
 import javax.net.ServerSocketFactory;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
@@ -12,7 +10,7 @@ import java.net.Socket;
  * that greenlet's hub and hand out cooperative {@code java.net.Socket}s; elsewhere it hands out the
  * JDK's default server sockets. Works without {@link Monkey#patchSocket()} and without extra JVM flags.
  */
-public class CooperativeServerSocketFactory extends ServerSocketFactory {
+public class CooperativeServerSocketFactory extends Factories.Binding {
     private static final CooperativeServerSocketFactory DEFAULT = new CooperativeServerSocketFactory();
 
     /** A new factory (public so that libraries can instantiate it by class name). */
@@ -31,21 +29,6 @@ public class CooperativeServerSocketFactory extends ServerSocketFactory {
             return new CooperativeServerSocket();
         }
         return ServerSocketFactory.getDefault().createServerSocket();
-    }
-
-    @Override
-    public ServerSocket createServerSocket(int port) throws IOException {
-        return Factories.bind(createServerSocket(), new InetSocketAddress(port), 50);
-    }
-
-    @Override
-    public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-        return Factories.bind(createServerSocket(), new InetSocketAddress(port), backlog);
-    }
-
-    @Override
-    public ServerSocket createServerSocket(int port, int backlog, InetAddress ifAddress) throws IOException {
-        return Factories.bind(createServerSocket(), new InetSocketAddress(ifAddress, port), backlog);
     }
 
     /** A {@code java.net.ServerSocket} over gevent4j's cooperative server socket. */

@@ -2,8 +2,6 @@ package io.gevent4j.monkey;
 
 import javax.net.SocketFactory;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 
 /**
@@ -18,7 +16,7 @@ import java.net.Socket;
  *
  * The limits of {@link Monkey} apply to the cooperative sockets (hub-bound, TCP only).
  */
-public class CooperativeSocketFactory extends SocketFactory {
+public class CooperativeSocketFactory extends Factories.Connecting {
     private static final CooperativeSocketFactory DEFAULT = new CooperativeSocketFactory();
 
     /** A new factory (public so that libraries can instantiate it by class name). */
@@ -37,29 +35,6 @@ public class CooperativeSocketFactory extends SocketFactory {
             return new CooperativeSocket();
         }
         return SocketFactory.getDefault().createSocket();
-    }
-
-    @Override
-    public Socket createSocket(String host, int port) throws IOException {
-        return Factories.connect(createSocket(), new InetSocketAddress(host, port), null);
-    }
-
-    @Override
-    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-        return Factories.connect(createSocket(), new InetSocketAddress(host, port),
-                new InetSocketAddress(localHost, localPort));
-    }
-
-    @Override
-    public Socket createSocket(InetAddress host, int port) throws IOException {
-        return Factories.connect(createSocket(), new InetSocketAddress(host, port), null);
-    }
-
-    @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
-            throws IOException {
-        return Factories.connect(createSocket(), new InetSocketAddress(address, port),
-                new InetSocketAddress(localAddress, localPort));
     }
 
     /** A {@code java.net.Socket} over gevent4j's cooperative socket. */

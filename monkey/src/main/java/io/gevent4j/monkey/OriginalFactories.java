@@ -3,8 +3,6 @@ package io.gevent4j.monkey;
 import javax.net.ServerSocketFactory;
 import javax.net.SocketFactory;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
@@ -13,55 +11,17 @@ final class OriginalFactories {
     private OriginalFactories() {
     }
 
-    static final SocketFactory SOCKETS = new SocketFactory() {
+    static final SocketFactory SOCKETS = new Factories.Connecting() {
         @Override
         public Socket createSocket() throws IOException {
             return new PlatformSocket();
         }
-
-        @Override
-        public Socket createSocket(String host, int port) throws IOException {
-            return Factories.connect(createSocket(), new InetSocketAddress(host, port), null);
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-            return Factories.connect(createSocket(), new InetSocketAddress(host, port),
-                    new InetSocketAddress(localHost, localPort));
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) throws IOException {
-            return Factories.connect(createSocket(), new InetSocketAddress(host, port), null);
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
-                throws IOException {
-            return Factories.connect(createSocket(), new InetSocketAddress(address, port),
-                    new InetSocketAddress(localAddress, localPort));
-        }
     };
 
-    static final ServerSocketFactory SERVER_SOCKETS = new ServerSocketFactory() {
+    static final ServerSocketFactory SERVER_SOCKETS = new Factories.Binding() {
         @Override
         public ServerSocket createServerSocket() throws IOException {
             return new PlatformServerSocket();
-        }
-
-        @Override
-        public ServerSocket createServerSocket(int port) throws IOException {
-            return Factories.bind(createServerSocket(), new InetSocketAddress(port), 50);
-        }
-
-        @Override
-        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-            return Factories.bind(createServerSocket(), new InetSocketAddress(port), backlog);
-        }
-
-        @Override
-        public ServerSocket createServerSocket(int port, int backlog, InetAddress ifAddress) throws IOException {
-            return Factories.bind(createServerSocket(), new InetSocketAddress(ifAddress, port), backlog);
         }
     };
 
