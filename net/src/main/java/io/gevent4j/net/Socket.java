@@ -147,23 +147,7 @@ public final class Socket implements Closeable {
      * @throws SocketTimeoutException if nothing arrives within the timeout (the socket stays usable)
      */
     public int read(ByteBuffer dst) throws IOException {
-        core.checkOpen();
-        int want = dst.remaining();
-        if (want == 0) {
-            return 0;
-        }
-        if (core.drained) {
-            core.drained = false;
-            core.await(Loop.READ, "read");
-        }
-        while (true) {
-            int n = sock.read(dst);
-            if (n != 0) {
-                core.drained = n > 0 && n < want;
-                return n;
-            }
-            core.await(Loop.READ, "read");
-        }
+        return read(dst, dst.remaining());
     }
 
     /** Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream. */
@@ -179,8 +163,16 @@ public final class Socket implements Closeable {
      * @return the number of bytes read, or -1 at end of stream
      */
     public int read(ByteBuf dst) throws IOException {
+        return read(dst, dst.writableBytes());
+    }
+
+    /**
+     * The parking read behind both public ones ({@code dst} is a {@link ByteBuffer} or a {@link ByteBuf};
+     * a type test, not a lambda, so the hot path allocates nothing). After a short read the kernel
+     * buffer is most likely empty, so the next read waits first instead of paying for an EAGAIN.
+     */
+    private int read(Object dst, int want) throws IOException {
         core.checkOpen();
-        int want = dst.writableBytes();
         if (want == 0) {
             return 0;
         }
@@ -189,7 +181,7 @@ public final class Socket implements Closeable {
             core.await(Loop.READ, "read");
         }
         while (true) {
-            int n = sock.read(dst);
+            int n = dst instanceof ByteBuffer b ? sock.read(b) : sock.read((ByteBuf) dst);
             if (n != 0) {
                 core.drained = n > 0 && n < want;
                 return n;
