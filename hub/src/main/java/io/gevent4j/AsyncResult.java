@@ -216,25 +216,7 @@ public final class AsyncResult<T> implements Waitable {
         if (ready) {
             return true;
         }
-        long nanos = Sync.nanos(true, timeout);
-        Sync.Node node;
-        synchronized (sync) {
-            if (ready) {
-                return true;
-            }
-            if (nanos == 0) {
-                return false;
-            }
-            node = new Sync.Node(Hub.current());
-            waiters.addLast(node);
-        }
-        try {
-            sync.park(node, nanos);
-        } finally {
-            synchronized (sync) {
-                waiters.release(node);
-            }
-        }
+        sync.awaitSignal(waiters, () -> ready, Sync.nanos(true, timeout));
         return ready;
     }
 

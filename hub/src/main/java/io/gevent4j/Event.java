@@ -94,27 +94,7 @@ public final class Event implements Waitable {
         if (flag) {
             return true;
         }
-        long nanos = Sync.nanos(true, timeout);
-        Sync.Node node;
-        synchronized (sync) {
-            if (flag) {
-                return true;
-            }
-            if (nanos == 0) {
-                return false;
-            }
-            node = new Sync.Node(Hub.current());
-            waiters.addLast(node);
-        }
-        boolean woken;
-        try {
-            sync.park(node, nanos);
-        } finally {
-            synchronized (sync) {
-                woken = waiters.release(node);
-            }
-        }
-        return woken;
+        return sync.awaitSignal(waiters, () -> flag, Sync.nanos(true, timeout));
     }
 
     @Override

@@ -120,6 +120,36 @@ final class Sync {
     }
 
     /**
+     * The blocking step of every "wait until it has happened" (event, async result): unless
+     * {@code done} holds under the lock, parks the caller on {@code list} until signalled, killed or
+     * {@code nanos} passed (0: do not wait; negative: no limit).
+     *
+     * @return true when {@code done} held at once or the caller was signalled, false otherwise
+     */
+    boolean awaitSignal(WaitList list, java.util.function.BooleanSupplier done, long nanos) {
+        Node node;
+        synchronized (this) {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            if (nanos == 0) {
+                return false;
+            }
+            node = new Node(Hub.current());
+            list.addLast(node);
+        }
+        boolean signalled = false;
+        try {
+            park(node, nanos);
+        } finally {
+            synchronized (this) {
+                signalled = list.release(node);
+            }
+        }
+        return signalled;
+    }
+
+    /**
      * Parks the calling thread on {@code node} (already in a list) up to {@code nanos} (negative: no
      * limit), holding an external wait when needed; the caller re-checks the state under the lock.
      */
