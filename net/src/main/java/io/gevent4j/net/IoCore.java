@@ -116,22 +116,6 @@ final class IoCore {
         }
     }
 
-    /**
-     * Called once a connect finished. On NIO the source's interest is still OP_CONNECT, which a
-     * connected channel never reports as ready while epoll keeps signalling it, so the selector would
-     * spin (and Netty rebuild it) until the next wait changed the interest. Re-arming the write watcher
-     * once, now that the channel is connected, turns the interest into OP_WRITE; the watcher stops
-     * itself at the first event. (Closing the watcher instead would cancel the key and make the next
-     * wait re-register the channel in the same loop iteration, which Netty's NIO handler answers with
-     * a selectNow() that can swallow other channels' readiness.) Native backends need nothing.
-     */
-    void connected() {
-        IoWatcher w = writeWatcher;
-        if (w != null && sock.fd() < 0 && !w.isActive()) {
-            w.start(w::stop);
-        }
-    }
-
     /** Registers a temporary watcher of {@link Sockets#select}; closing the socket wakes its waiter. */
     IoWatcher extra(int events, Waiter<?> waiter) throws SocketException {
         checkOpen();

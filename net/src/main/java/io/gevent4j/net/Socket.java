@@ -111,7 +111,6 @@ public final class Socket implements Closeable {
                         break;
                     }
                 }
-                core.connected();
             }
             s.connected = true;
             core.timeoutNanos = nanos;
