@@ -30,7 +30,7 @@ import java.util.ArrayList;
  * an event arrives that no active watcher wants, the interest is reduced then (to nothing: the
  * registration is cancelled). The handle's {@code close()} never closes the user's descriptor.
  */
-abstract sealed class IoSource {
+abstract sealed class IoSource implements io.netty.channel.IoHandle {
     private static final Logger log = LoggerFactory.getLogger(IoSource.class);
 
     final Loop loop;
@@ -181,7 +181,7 @@ abstract sealed class IoSource {
     private void setInterest(int want, boolean force) {
         try {
             if (registration == null || !registration.isValid()) {
-                registration = loop.handler().register(handle());
+                registration = loop.handler().register(this);
             }
             submitRaw(want, force);
             submitted = want;
@@ -189,7 +189,7 @@ abstract sealed class IoSource {
             // The descriptor may have been closed and its number reused: register afresh once.
             cancelRegistration();
             try {
-                registration = loop.handler().register(handle());
+                registration = loop.handler().register(this);
                 submitRaw(want, true);
                 submitted = want;
             } catch (Exception e) {
@@ -237,7 +237,10 @@ abstract sealed class IoSource {
         cancelRegistration();
     }
 
-    abstract io.netty.channel.IoHandle handle();
+    /** Netty's handle is the source itself; its {@code close()} never closes the user's descriptor or channel. */
+    @Override
+    public final void close() {
+    }
 
     /**
      * Submits our READ/WRITE mask (non-zero) in the backend's terms; {@code force}: even the parts the
@@ -245,36 +248,44 @@ abstract sealed class IoSource {
      */
     abstract void submitRaw(int want, boolean force) throws Exception;
 
+    /** A source named by a file descriptor number (epoll, kqueue). */
+    abstract static sealed class FdSource extends IoSource {
+        final int fd;
+
+        FdSource(Loop loop, int fd) {
+            super(loop);
+            this.fd = fd;
+        }
+
+        @Override
+        final Object key() {
+            return fd;
+        }
+
+        @Override
+        final int fdNumber() {
+            return fd;
+        }
+
+        @Override
+        public String toString() {
+            return "fd " + fd;
+        }
+    }
+
     // ------------------------------------------------------------------ epoll
 
-    static final class EpollSource extends IoSource implements EpollIoHandle {
-        private final int fd;
+    static final class EpollSource extends FdSource implements EpollIoHandle {
         private final FileDescriptor descriptor;
 
         EpollSource(Loop loop, int fd) {
-            super(loop);
-            this.fd = fd;
+            super(loop, fd);
             this.descriptor = new FileDescriptor(fd);
-        }
-
-        @Override
-        Object key() {
-            return fd;
-        }
-
-        @Override
-        int fdNumber() {
-            return fd;
         }
 
         @Override
         public FileDescriptor fd() {
             return descriptor;
-        }
-
-        @Override
-        io.netty.channel.IoHandle handle() {
-            return this;
         }
 
         @Override
@@ -307,21 +318,11 @@ abstract sealed class IoSource {
             }
             onEvent(ev);
         }
-
-        @Override
-        public void close() {
-            // The descriptor belongs to the user.
-        }
-
-        @Override
-        public String toString() {
-            return "fd " + fd;
-        }
     }
 
     // ------------------------------------------------------------------ kqueue
 
-    static final class KQueueSource extends IoSource implements KQueueIoHandle {
+    static final class KQueueSource extends FdSource implements KQueueIoHandle {
         // BSD <sys/event.h> constants (identical on macOS and the BSDs).
         private static final short EVFILT_READ = -1;
         private static final short EVFILT_WRITE = -2;
@@ -329,31 +330,13 @@ abstract sealed class IoSource {
         private static final short EV_DELETE = 0x2;
         private static final short EV_ENABLE = 0x4;
 
-        private final int fd;
-
         KQueueSource(Loop loop, int fd) {
-            super(loop);
-            this.fd = fd;
-        }
-
-        @Override
-        Object key() {
-            return fd;
-        }
-
-        @Override
-        int fdNumber() {
-            return fd;
+            super(loop, fd);
         }
 
         @Override
         public int ident() {
             return fd;
-        }
-
-        @Override
-        io.netty.channel.IoHandle handle() {
-            return this;
         }
 
         @Override
@@ -378,15 +361,6 @@ abstract sealed class IoSource {
         public void handle(IoRegistration registration, IoEvent ioEvent) {
             short filter = ((KQueueIoEvent) ioEvent).filter();
             onEvent(filter == EVFILT_READ ? Loop.READ : filter == EVFILT_WRITE ? Loop.WRITE : 0);
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public String toString() {
-            return "fd " + fd;
         }
     }
 
@@ -414,11 +388,6 @@ abstract sealed class IoSource {
         @Override
         public SelectableChannel selectableChannel() {
             return channel;
-        }
-
-        @Override
-        io.netty.channel.IoHandle handle() {
-            return this;
         }
 
         /** OP_CONNECT becomes OP_WRITE once a connect finished: recompute the NIO ops every time. */
@@ -474,11 +443,6 @@ abstract sealed class IoSource {
                 ev |= Loop.WRITE;
             }
             onEvent(ev);
-        }
-
-        @Override
-        public void close() {
-            // The channel belongs to the user.
         }
 
         @Override
