@@ -1,5 +1,6 @@
 package io.gevent4j;
 
+import io.gevent4j.hub.GreenletExit;
 import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.RawGreenlet;
 import io.gevent4j.loop.TimerWatcher;
@@ -22,10 +23,14 @@ import java.time.Duration;
  * }
  * }</pre>
  * A caught timeout is told apart from another one by identity. A timeout of {@code null} never fires.
+ *
+ * <p>Like {@link GreenletExit}, a {@code Timeout} is an {@link Error} (gevent makes it a
+ * {@code BaseException}): {@code catch (Exception e)} in the code it interrupts does not swallow it, so
+ * a deadline cannot be lost in a library's error handling.
  * A timeout is for the greenlet (or owner thread) that started it; {@link #start()} and
  * {@link #cancel()} must be called on its hub's thread.
  */
-public class Timeout extends RuntimeException implements AutoCloseable {
+public class Timeout extends Error implements AutoCloseable {
     private static final long serialVersionUID = 1L;
 
     private final transient Duration duration;

@@ -107,6 +107,23 @@ class SchedulingTest {
         assertTrue(g.get() instanceof IllegalStateException, "got " + g.get());
     }
 
+    /**
+     * True when {@code owner} runs anything but the hub's hand-over to its carrier: parked, or on its way
+     * into the park right after handing over (its innermost frames of our code are {@code Hub}'s).
+     */
+    private static boolean ownerOutsideHandOff(Thread owner) {
+        Thread.State st = owner.getState();
+        if (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        for (StackTraceElement e : owner.getStackTrace()) {
+            if (e.getClassName().startsWith("io.gevent4j.")) {
+                return !e.getClassName().equals(Hub.class.getName());
+            }
+        }
+        return true;
+    }
+
     @Test
     void greenletsAreVirtualThreadsRunningOnTheHubThreadOneAtATime() {
         Hub hub = Gevent.getHub();
@@ -114,6 +131,8 @@ class SchedulingTest {
         AtomicInteger maxRunning = new AtomicInteger();
         AtomicInteger wrongThread = new AtomicInteger();
         AtomicInteger steps = new AtomicInteger();
+        java.util.Set<Thread> carriers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicInteger ownerRunning = new AtomicInteger();
         List<Greenlet<Void>> gs = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             int id = i;
@@ -121,9 +140,15 @@ class SchedulingTest {
                 for (int step = 0; step < 20; step++) {
                     int now = running.incrementAndGet();
                     maxRunning.accumulateAndGet(now, Math::max);
-                    if (!Thread.currentThread().isVirtual() || Carrier.current() != hub.owner()
-                            || !hub.inHubThread()) {
+                    // Greenlets run on the hub's carrier thread, never on the owner's stack (the owner
+                    // may hold monitors), and the owner is parked while they run.
+                    carriers.add(Carrier.current());
+                    if (!Thread.currentThread().isVirtual() || Carrier.current() == hub.owner()
+                            || Carrier.current() != hub.loop().owner() || !hub.inHubThread()) {
                         wrongThread.incrementAndGet();
+                    }
+                    if (ownerOutsideHandOff(hub.owner())) {
+                        ownerRunning.incrementAndGet();
                     }
                     long until = System.nanoTime() + 20_000;
                     while (System.nanoTime() < until) {
@@ -144,6 +169,9 @@ class SchedulingTest {
         assertEquals(50 * 20, steps.get());
         assertEquals(1, maxRunning.get());
         assertEquals(0, wrongThread.get());
+        assertEquals(1, carriers.size(), "one carrier thread: " + carriers);
+        assertEquals(0, ownerRunning.get(), "the owner ran while greenlets ran");
+        assertSame(Thread.currentThread(), hub.loop().owner(), "the owner holds the loop again after its wait");
         assertTrue(gs.stream().allMatch(Greenlet::successful));
     }
 

@@ -1,5 +1,6 @@
 package io.gevent4j.http;
 
+import io.gevent4j.Timeout;
 import io.gevent4j.hub.GreenletExit;
 import io.gevent4j.net.Socket;
 import org.slf4j.Logger;
@@ -172,6 +173,15 @@ final class HttpConnection {
             afterResponse();
         } catch (GreenletExit e) {
             throw e;
+        } catch (Timeout e) {
+            // The handler's own Timeout escaped it: the request ran out of its time, the server did
+            // not fail. Answer 503 if nothing was sent yet and close; no stack trace.
+            ok = false;
+            log.warn("{}: handler for {} did not catch its {}", remote, req, e.getMessage());
+            if (!resp.isCommitted()) {
+                rejectAndClose(503, null, head);
+            }
+            return false;
         } catch (HttpStatusException e) {
             ok = false;
             if (resp.isCommitted()) {

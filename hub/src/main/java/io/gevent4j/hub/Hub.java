@@ -4,6 +4,7 @@ import io.gevent4j.loop.Loop;
 import io.gevent4j.loop.RunMode;
 import io.gevent4j.loop.Watcher;
 import io.gevent4j.loop.internal.Carrier;
+import io.gevent4j.loop.internal.LoopOwner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,28 +21,44 @@ import java.util.function.BooleanSupplier;
  * <h2>Scheduling</h2>
  * Greenlets are virtual threads whose scheduler is this hub: when the JDK makes one runnable (it was
  * started, unparked, its lock became free, its {@code Thread.sleep} ended) its continuation is queued
- * as a callback on the loop, so greenlets run only on the hub's thread, one at a time, in the order
- * they became runnable, and switch only where they block. JDK blocking calls inside a greenlet park it
- * and let the hub run the others.
+ * as a callback on the loop, so greenlets run one at a time, in the order they became runnable, and
+ * switch only where they block. JDK blocking calls inside a greenlet park it and let the hub run the
+ * others.
  *
- * <h2>The owner thread</h2>
- * The platform thread that owns the hub (the "main greenlet") runs the loop whenever it blocks in a
- * gevent call, until that call is satisfied. If nothing can ever satisfy it (no runnable greenlet, no
- * greenlet blocked outside the hub, no active referenced watcher, nothing pending, no cross-thread wait
- * announced) it gets a {@link LoopExit} instead of hanging. Calling a blocking gevent function inside a
- * loop callback is a {@link BlockingSwitchOutError}.
+ * <h2>The owner thread and the carrier thread</h2>
+ * The platform thread that owns the hub is its <em>main greenlet</em>. When it blocks in a gevent call,
+ * the hub runs until that call is satisfied, and only then does the owner go on - exactly as gevent's
+ * main greenlet switches to the hub and back. Greenlets never run on the owner's own stack: the owner
+ * may be inside {@code synchronized} blocks (a {@code BufferedReader}, a {@code PrintStream}, any old
+ * library), and a virtual thread that parks takes the monitors of the frames beneath it along (JDK 25's
+ * lightweight locking keeps them on the carrier's lock stack), which would corrupt them. So the loop
+ * and the greenlets run on a dedicated <em>carrier thread</em>, a daemon thread the hub starts with its
+ * first greenlet, and the two threads pass a baton: the owner hands the loop to the carrier and parks
+ * until its own wait is satisfied; the carrier then hands it back and parks. Exactly one of them runs
+ * at any moment, so the rule "one at a time" holds for the owner as for every greenlet. A hub that
+ * never had a greenlet (a platform thread waiting on an {@code Event}, say) runs its loop on the owner
+ * itself: callbacks alone never freeze a stack.
+ *
+ * <p>If nothing can ever satisfy the owner's wait (no runnable greenlet, no greenlet blocked outside the
+ * hub, no active referenced watcher, nothing pending, no cross-thread wait announced) it gets a
+ * {@link LoopExit} instead of hanging. Calling a blocking gevent function inside a loop callback is a
+ * {@link BlockingSwitchOutError}. When the owner thread ends, the carrier destroys the loop and ends too
+ * (greenlets still parked then are abandoned, and reported).
  *
  * <h2>Threads</h2>
  * {@link #current()} is the calling thread's hub (inside a greenlet: the hub it runs on), created on
- * first use. Other threads talk to a hub only through thread-safe entry points
- * ({@code loop().execute}, {@code runCallbackThreadsafe}, {@link Waiter#switchTo} from another thread,
- * {@code Greenlet.start/kill/join}), which queue work on the loop and wake it.
+ * first use. The <em>hub thread</em> is whichever of owner and carrier holds the baton;
+ * {@link #inHubThread()} tells whether the caller is it. Other threads talk to a hub only through
+ * thread-safe entry points ({@code loop().execute}, {@code runCallbackThreadsafe}, {@link Waiter#switchTo}
+ * from another thread, {@code Greenlet.start/kill/join}), which queue work on the loop and wake it.
  */
 public final class Hub {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
     private static final ThreadLocal<Hub> HUBS = new ThreadLocal<>();
     /** The greenlet running now, bound for the whole life of each greenlet's virtual thread. */
     static final ScopedValue<RawGreenlet> CURRENT = ScopedValue.newInstance();
+    /** How often a carrier waiting for the baton checks that its owner thread is still alive. */
+    private static final long OWNER_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Loop loop;
     private final Thread owner;
@@ -54,7 +71,7 @@ public final class Hub {
      */
     private final io.gevent4j.loop.AsyncWatcher keepAlive;
 
-    // Loop-thread state.
+    // Hub-thread state.
     /** Greenlets whose body started and did not end. */
     int live;
     /** Of those, the ones parked on the hub itself (a Waiter or a raw switch): only the hub can wake them. */
@@ -63,6 +80,19 @@ public final class Hub {
     private boolean priority;
     /** Waits announced by code that will be woken from another thread. */
     private int externalWaits;
+
+    // The baton (see the class comment). Written by the thread that holds it, before handing it over.
+    /** Set, for good, when the first greenlet is started: from then on greenlets run on the carrier. */
+    private volatile boolean carrierMode;
+    private volatile Thread carrier;
+    /** True while the carrier holds the baton (the owner is parked). */
+    private volatile boolean carrierTurn;
+    /** The owner's wait the carrier drives: null for {@link #join()}. */
+    private BooleanSupplier ownerWait;
+    private Object ownerWhat;
+    /** What the carrier reports back: null, or why the owner's wait can never be satisfied. */
+    private String loopExit;
+    private Throwable carrierFailure;
 
     private Hub() {
         Thread t = Thread.currentThread();
@@ -121,7 +151,7 @@ public final class Hub {
         return loop;
     }
 
-    /** The platform thread that owns this hub. */
+    /** The platform thread that owns this hub: its main greenlet. */
     public Thread owner() {
         return owner;
     }
@@ -131,9 +161,12 @@ public final class Hub {
         return main;
     }
 
-    /** True when the caller runs on this hub's thread (in a greenlet of this hub or on the owner). */
+    /**
+     * True when the caller is the hub thread: a greenlet of this hub, a loop callback, or the owner
+     * thread while it runs (not parked waiting for its greenlets).
+     */
     public boolean inHubThread() {
-        return Carrier.current() == owner;
+        return Carrier.current() == loop.owner();
     }
 
     /** Number of greenlets of this hub that started and have not ended. */
@@ -192,18 +225,7 @@ public final class Hub {
             throw new IllegalStateException("Hub.join() runs the loop: call it on the hub's owner thread");
         }
         checkNotInCallback("Hub.join()");
-        while (true) {
-            loop.run(RunMode.DEFAULT);
-            if (live == 0 && !loop.alive()) {
-                return;
-            }
-            if (!loop.alive() && live == parkedOnHub && externalWaits == 0) {
-                return; // the remaining greenlets wait for something that will never come
-            }
-            if (!loop.alive()) {
-                waitForeignWakeup();
-            }
-        }
+        ownerBlocks(null, "Hub.join()");
     }
 
     /**
@@ -227,14 +249,14 @@ public final class Hub {
     }
 
     void checkHubThread() {
-        if (Carrier.current() != owner) {
+        if (!inHubThread()) {
             throw new IllegalStateException("hub of '" + owner.getName() + "' used from thread '"
                     + Thread.currentThread() + "'");
         }
     }
 
     private void checkNotInCallback(String what) {
-        if (loop.isRunning()) {
+        if (loop.isRunning() || Thread.currentThread() != owner) {
             throw new BlockingSwitchOutError("Impossible to call blocking function " + what
                     + " in the event loop callback: block in a greenlet instead");
         }
@@ -293,19 +315,129 @@ public final class Hub {
 
     private void runLoopUntil(BooleanSupplier satisfied, Object what) {
         checkNotInCallback(String.valueOf(what));
-        while (!satisfied.getAsBoolean()) {
+        if (!satisfied.getAsBoolean()) {
+            ownerBlocks(satisfied, what);
+        }
+    }
+
+    /**
+     * The owner thread waits for {@code satisfied} (null: for the hub to run out of work, {@link #join()}):
+     * it runs the loop itself while the hub has never had a greenlet, and hands it to the carrier
+     * thread from then on.
+     */
+    private void ownerBlocks(BooleanSupplier satisfied, Object what) {
+        String exit = null;
+        if (!carrierMode) {
+            exit = drive(satisfied, what);
+        }
+        if (carrierMode && exit == null && (satisfied == null || !satisfied.getAsBoolean())) {
+            exit = handToCarrier(satisfied, what);
+        }
+        if (exit != null) {
+            throw new LoopExit(exit);
+        }
+    }
+
+    /**
+     * Runs the loop on the calling thread (the carrier, or the owner before the first greenlet) until
+     * the owner's wait is over; on the owner it stops early when the first greenlet is started.
+     *
+     * @return null, or why the wait can never be satisfied
+     */
+    private String drive(BooleanSupplier satisfied, Object what) {
+        boolean onOwner = Thread.currentThread() == owner;
+        while (satisfied == null || !satisfied.getAsBoolean()) {
             loop.run(RunMode.DEFAULT); // returns on breakLoop (main resumed) or when nothing is left
-            if (satisfied.getAsBoolean()) {
-                return;
+            if (onOwner && carrierMode) {
+                return null; // a greenlet exists now: it must not run on this stack
+            }
+            if (satisfied == null ? live == 0 && !loop.alive() : satisfied.getAsBoolean()) {
+                return null;
             }
             if (!loop.alive() && live == parkedOnHub && externalWaits == 0) {
-                throw new LoopExit("This operation would block forever: waiting for " + what + " ("
-                        + this + ")");
+                return satisfied == null ? null // join(): the rest wait for something that will never come
+                        : "This operation would block forever: waiting for " + what + " (" + this + ")";
             }
             if (!loop.alive()) {
                 waitForeignWakeup(); // a greenlet parked in the JDK or another thread will wake us
+                if (onOwner && carrierMode) {
+                    return null;
+                }
             }
         }
+        return null;
+    }
+
+    /** The owner hands the loop to the carrier, parks until the carrier hands it back, and returns its verdict. */
+    private String handToCarrier(BooleanSupplier satisfied, Object what) {
+        Thread c = carrier;
+        if (c == null) {
+            c = carrier = Thread.ofPlatform().daemon().name("gevent4j-hub-" + owner.getName())
+                    .unstarted(this::carrierMain);
+        }
+        ownerWait = satisfied;
+        ownerWhat = what;
+        loopExit = null;
+        carrierFailure = null;
+        LoopOwner.set(loop, c);
+        carrierTurn = true;
+        if (c.getState() == Thread.State.NEW) {
+            c.start();
+        } else {
+            LockSupport.unpark(c);
+        }
+        boolean interrupted = false;
+        while (carrierTurn) {
+            LockSupport.park(this);
+            interrupted |= Thread.interrupted(); // the wait is not interruptible: kill or time it out
+        }
+        if (interrupted) {
+            owner.interrupt();
+        }
+        ownerWait = null;
+        ownerWhat = null;
+        Throwable failure = carrierFailure;
+        if (failure != null) {
+            carrierFailure = null;
+            throw new IllegalStateException("the hub's carrier thread failed", failure);
+        }
+        return loopExit;
+    }
+
+    /** The carrier thread: waits for the baton, drives the owner's wait, hands the baton back. */
+    private void carrierMain() {
+        HUBS.set(this);
+        while (true) {
+            while (!carrierTurn) {
+                LockSupport.parkNanos(this, OWNER_CHECK_NANOS);
+                if (!carrierTurn && (loop.isDestroyed() || !owner.isAlive())) {
+                    abandon();
+                    return;
+                }
+            }
+            try {
+                loopExit = drive(ownerWait, ownerWhat);
+            } catch (Throwable t) {
+                carrierFailure = t;
+            } finally {
+                LoopOwner.set(loop, owner);
+                carrierTurn = false;
+                LockSupport.unpark(owner);
+            }
+        }
+    }
+
+    /** The owner thread ended (or destroyed the hub): the carrier cleans up and ends. */
+    private void abandon() {
+        if (loop.isDestroyed()) {
+            return;
+        }
+        LoopOwner.set(loop, Thread.currentThread()); // nobody else will ever run it
+        if (live > 0) {
+            log.warn("thread '{}' ended with {} greenlet(s) still alive on its hub; they are abandoned",
+                    owner.getName(), live);
+        }
+        loop.destroy();
     }
 
     /**
@@ -326,8 +458,19 @@ public final class Hub {
         }
     }
 
-    /** Starts the virtual thread of {@code g}. */
+    /**
+     * Starts the virtual thread of {@code g}. The first greenlet switches the hub to carrier mode; a
+     * start from another thread is queued, so that it happens on the hub thread.
+     */
     void startThread(RawGreenlet g, boolean first) {
+        if (!inHubThread()) {
+            loop.execute(() -> startThread(g, first));
+            return;
+        }
+        if (!carrierMode) {
+            carrierMode = true;
+            loop.breakLoop(); // the owner may be running the loop: stop before the greenlet would run
+        }
         ThreadFactory f = threads;
         if (f == null) {
             synchronized (this) {
@@ -339,7 +482,7 @@ public final class Hub {
         }
         Thread t = f.newThread(g::body);
         g.thread = t;
-        if (first && inHubThread()) {
+        if (first) {
             priority = true;
             try {
                 t.start();
@@ -405,10 +548,16 @@ public final class Hub {
      * only, outside greenlets.
      */
     public void destroy() {
-        checkHubThread();
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("Hub.destroy(): call it on the hub's owner thread, outside greenlets");
+        }
         loop.destroy();
         if (HUBS.get() == this) {
             HUBS.remove();
+        }
+        Thread c = carrier;
+        if (c != null) {
+            LockSupport.unpark(c); // it sees the loop destroyed and ends
         }
     }
 

@@ -1,6 +1,7 @@
 package io.gevent4j.loop;
 
 import io.gevent4j.loop.internal.Carrier;
+import io.gevent4j.loop.internal.LoopOwner;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
@@ -67,7 +68,13 @@ public final class Loop implements Executor, AutoCloseable {
     private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
 
     private final Backend backend;
-    private final Thread owner;
+    /**
+     * The platform thread that may use the loop now. It is the creating thread unless its hub passes
+     * the loop between the creating thread and the hub's carrier thread (see {@link LoopOwner}); the
+     * one that hands over writes the next owner before releasing the other, so a thread always sees
+     * itself as the owner exactly while it may run.
+     */
+    private volatile Thread owner;
     private final IoHandler handler;
     private final Context context = new Context();
 
@@ -141,9 +148,16 @@ public final class Loop implements Executor, AutoCloseable {
         return backend;
     }
 
-    /** The platform thread that owns this loop. */
+    /**
+     * The platform thread that owns this loop now: the creating thread, or, for the loop of a hub whose
+     * greenlets run on a carrier thread, whichever of the hub's owner and carrier runs at the moment.
+     */
     public Thread owner() {
         return owner;
+    }
+
+    static {
+        LoopOwner.install((loop, thread) -> loop.owner = Objects.requireNonNull(thread, "thread"));
     }
 
     /** True when the caller runs on the owner thread (directly or as a virtual thread mounted on it). */

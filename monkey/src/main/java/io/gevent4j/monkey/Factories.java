@@ -20,7 +20,7 @@ final class Factories {
             }
             s.connect(remote);
             return s;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // a kill or timeout during connect too: never leak the socket
             try {
                 s.close();
             } catch (IOException suppressed) {
@@ -34,7 +34,7 @@ final class Factories {
         try {
             s.bind(local, backlog);
             return s;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // a kill or timeout too: never leak the socket
             try {
                 s.close();
             } catch (IOException suppressed) {

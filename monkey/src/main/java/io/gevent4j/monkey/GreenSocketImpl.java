@@ -259,7 +259,7 @@ final class GreenSocketImpl extends SocketImpl {
         g.hub = hub;
         try {
             g.attach(c);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // a kill or timeout too: never leak the accepted socket
             c.close();
             throw e;
         }

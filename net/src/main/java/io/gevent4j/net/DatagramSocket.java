@@ -32,7 +32,7 @@ public final class DatagramSocket implements Closeable {
         Sock s = Transport.datagram(hub.loop(), local.getAddress());
         try {
             s.bind(local);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // a kill or timeout too: never leak the descriptor
             s.close();
             throw e;
         }

@@ -37,7 +37,7 @@ public final class Transport {
             s.bind(local);
             s.listen(backlog);
             return s;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // also a kill or timeout: never leak the descriptor
             s.close();
             throw e;
         }
