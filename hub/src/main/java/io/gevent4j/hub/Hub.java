@@ -448,6 +448,11 @@ public final class Hub {
         if (g.isMain()) {
             g.mainResumed = true;
             loop.breakLoop();
+            if (loop.isRunning()) {
+                // A switch to the main greenlet: code that runs links one by one (Links) sees a direct
+                // switch happen and lets main run before the next link, as in gevent.
+                loop.executeNext(NOTHING);
+            }
             return;
         }
         priority = first;
@@ -496,12 +501,23 @@ public final class Hub {
 
     /** The greenlets' scheduler: the JDK hands us continuations to run. */
     private void schedule(Runnable continuation) {
-        if (priority && Carrier.current() == owner) {
+        if (priority && inHubThread()) {
             priority = false;
-            loop.executeFirst(continuation);
+            loop.executeNext(continuation);
         } else {
             loop.execute(continuation);
         }
+    }
+
+    private static final Runnable NOTHING = () -> { };
+
+    /**
+     * True when the caller is a loop callback of this hub (gevent's hub greenlet running callbacks), not
+     * a greenlet nor the owner: a greenlet it wakes through a {@link Waiter} runs right after it, as
+     * gevent's {@code waiter.switch} from the hub switches at once.
+     */
+    boolean inCallback() {
+        return loop.isRunning() && !CURRENT.isBound() && inHubThread();
     }
 
     /**

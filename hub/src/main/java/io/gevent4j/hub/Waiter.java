@@ -105,10 +105,11 @@ public final class Waiter<T> implements Runnable {
         wake();
     }
 
+    /** Resumes the waiting greenlet: from a loop callback at once (next), from a greenlet behind the runnable ones. */
     private void wake() {
         RawGreenlet g = waiting;
         if (g != null) {
-            hub.resume(g, false);
+            hub.resume(g, hub.inCallback());
         }
     }
 

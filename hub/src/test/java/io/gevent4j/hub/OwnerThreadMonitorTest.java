@@ -35,8 +35,8 @@ class OwnerThreadMonitorTest {
 
     @Test
     void holdsInTheInterpreter() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xint"));
+        String javaCmd = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(javaCmd, "-Xint"));
         cmd.addAll(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), OwnerMonitors.class.getName()));
         File log = File.createTempFile("owner-monitors", ".log");
@@ -45,7 +45,8 @@ class OwnerThreadMonitorTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         boolean done = p.waitFor(50, TimeUnit.SECONDS);
         if (!done) {
-            p.destroyForcibly().waitFor();
+            p.destroyForcibly();
+            p.waitFor();
         }
         String out = java.nio.file.Files.readString(log.toPath(), StandardCharsets.UTF_8);
         assertTrue(done, "-Xint run did not finish: " + out);

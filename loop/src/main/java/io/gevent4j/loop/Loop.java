@@ -87,6 +87,8 @@ public final class Loop implements Executor, AutoCloseable {
     private final Map<Object, IoSource> ioSources;
     int activeRefs;
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
+    /** Given to {@link #executeNext} by the running callback; moved to the front of pending after it. */
+    private final ArrayList<Runnable> next = new ArrayList<>(4);
     private boolean breakRequested;
     private volatile boolean running;
     private boolean pollMayBlock;
@@ -340,13 +342,27 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Runs {@code task} on the loop's thread before everything else that is pending (a direct switch,
-     * as greenlet's {@code switch}). Loop thread only.
+     * Runs {@code task} right after the callback that is running now, before everything else that is
+     * pending (a direct switch, as greenlet's {@code switch}); tasks given this way by one callback run
+     * in the order given. Outside callbacks they run first when the loop next runs. Loop thread only.
      */
-    public void executeFirst(Runnable task) {
+    public void executeNext(Runnable task) {
         checkThread();
         checkOpen();
-        pending.addFirst(Objects.requireNonNull(task, "task"));
+        next.add(Objects.requireNonNull(task, "task"));
+    }
+
+    /** True when {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet. */
+    public boolean hasNext() {
+        return !next.isEmpty();
+    }
+
+    /** Moves the tasks given to {@link #executeNext} to the front of the pending ones, in order. */
+    private void spliceNext() {
+        for (int i = next.size() - 1; i >= 0; i--) {
+            pending.addFirst(next.get(i));
+        }
+        next.clear();
     }
 
     /** Queues from the loop thread (watcher events). */
@@ -365,7 +381,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** True when callbacks or watcher events are waiting to run. */
     public boolean hasPending() {
-        return !pending.isEmpty() || !foreign.isEmpty();
+        return !pending.isEmpty() || !next.isEmpty() || !foreign.isEmpty();
     }
 
     // ---------------------------------------------------------------- running
@@ -412,7 +428,7 @@ public final class Loop implements Executor, AutoCloseable {
                 pollMayBlock = false;
                 now = System.nanoTime();
                 expireTimers();
-                if (!idles.isEmpty() && pending.isEmpty() && foreign.isEmpty()) {
+                if (!idles.isEmpty() && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()) {
                     fireAll(idles);
                 }
                 if (!checks.isEmpty()) {
@@ -429,7 +445,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** True when a referenced watcher is active or work is pending. */
     public boolean alive() {
-        return activeRefs > 0 || !pending.isEmpty() || !foreign.isEmpty();
+        return activeRefs > 0 || !pending.isEmpty() || !next.isEmpty() || !foreign.isEmpty();
     }
 
     /** True while {@link #run} executes on the owner thread. */
@@ -492,6 +508,9 @@ public final class Loop implements Executor, AutoCloseable {
     /** Runs pending work for at most about {@link #BATCH_NANOS}, stopping early on {@link #breakLoop()}. */
     private void runPending() {
         drainForeign();
+        if (!next.isEmpty()) {
+            spliceNext();
+        }
         long start = 0;
         int count = 0;
         Runnable task;
@@ -501,6 +520,9 @@ public final class Loop implements Executor, AutoCloseable {
                 task.run();
             } catch (Throwable t) {
                 reportError(task, t);
+            }
+            if (!next.isEmpty()) {
+                spliceNext();
             }
             CURRENT_TASK.setOpaque(this, (Runnable) null);
             PROGRESS.setOpaque(this, progress + 1);
@@ -617,6 +639,7 @@ public final class Loop implements Executor, AutoCloseable {
         ioChanges.clear();
         timers.clear();
         pending.clear();
+        next.clear();
         foreign.clear();
         try {
             handler.prepareToDestroy();
@@ -649,7 +672,8 @@ public final class Loop implements Executor, AutoCloseable {
             // As libev: block only while a referenced watcher is active. Without one nothing could
             // end the wait (run(ONCE) on an idle loop, or a prepare watcher that stopped the last
             // referenced watcher after the alive() check) and the poll would sleep forever.
-            return pollMayBlock && activeRefs > 0 && pending.isEmpty() && foreign.isEmpty() && idles.isEmpty()
+            return pollMayBlock && activeRefs > 0 && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()
+                    && idles.isEmpty()
                     && !breakRequested;
         }
 

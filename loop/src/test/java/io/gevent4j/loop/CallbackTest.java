@@ -62,14 +62,35 @@ class CallbackTest {
     }
 
     @Test
-    void executeFirstRunsBeforeEverythingPending() {
+    void executeNextRunsBeforeEverythingPending() {
         try (Loop loop = new Loop()) {
             List<String> log = new ArrayList<>();
             loop.runCallback(() -> log.add("a"));
             loop.runCallback(() -> log.add("b"));
-            loop.executeFirst(() -> log.add("first"));
+            loop.executeNext(() -> log.add("first"));
+            loop.executeNext(() -> log.add("second"));
             loop.run();
-            assertEquals(List.of("first", "a", "b"), log);
+            assertEquals(List.of("first", "second", "a", "b"), log);
+        }
+    }
+
+    @Test
+    void executeNextFromACallbackRunsRightAfterItInTheOrderGiven() {
+        try (Loop loop = new Loop()) {
+            List<String> log = new ArrayList<>();
+            loop.runCallback(() -> {
+                log.add("a");
+                loop.executeNext(() -> log.add("a1"));
+                loop.executeNext(() -> {
+                    log.add("a2");
+                    loop.executeNext(() -> log.add("a2.1"));
+                });
+                assertTrue(loop.hasNext());
+            });
+            loop.runCallback(() -> log.add("b"));
+            loop.run();
+            assertEquals(List.of("a", "a1", "a2", "a2.1", "b"), log);
+            assertFalse(loop.hasNext());
         }
     }
 
@@ -410,7 +431,7 @@ class CallbackTest {
             assertThrows(NullPointerException.class, () -> loop.runCallback(null));
             assertThrows(NullPointerException.class, () -> loop.runCallbackThreadsafe(null));
             assertThrows(NullPointerException.class, () -> loop.execute(null));
-            assertThrows(NullPointerException.class, () -> loop.executeFirst(null));
+            assertThrows(NullPointerException.class, () -> loop.executeNext(null));
             assertFalse(loop.hasPending());
         }
     }

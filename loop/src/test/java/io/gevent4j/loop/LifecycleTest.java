@@ -45,7 +45,7 @@ class LifecycleTest {
         assertThrows(IllegalStateException.class, loop::check);
         assertThrows(IllegalStateException.class, loop::async);
         assertThrows(IllegalStateException.class, () -> loop.runCallback(() -> { }));
-        assertThrows(IllegalStateException.class, () -> loop.executeFirst(() -> { }));
+        assertThrows(IllegalStateException.class, () -> loop.executeNext(() -> { }));
         assertThrows(IllegalStateException.class, () -> t.start(() -> { }));
         assertThrows(IllegalStateException.class, () -> idle.start(() -> { }));
         if (loop.backend().usesFileDescriptors()) {

@@ -52,7 +52,7 @@ class ThreadCheckTest {
         calls.put("check()", loop::check);
         calls.put("async()", loop::async);
         calls.put("runCallback()", () -> loop.runCallback(() -> { }));
-        calls.put("executeFirst()", () -> loop.executeFirst(() -> { }));
+        calls.put("executeNext()", () -> loop.executeNext(() -> { }));
         calls.put("run()", loop::run);
         calls.put("ioSourceCount()", loop::ioSourceCount);
         calls.put("destroy()", loop::destroy);
