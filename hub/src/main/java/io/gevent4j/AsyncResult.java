@@ -19,9 +19,11 @@ import java.util.concurrent.CompletionStage;
  * value or exception (waiters that already returned keep what they got); a
  * {@link #toCompletableFuture() CompletableFuture} view keeps the first outcome.
  *
- * <p>{@link #get()} returns the value or rethrows the exception as it was given (checked or not);
- * {@link #get(Duration)} throws {@link Timeout} when the time runs out; {@link #await(Duration)}
- * returns whether it became ready and never throws for the time. {@link #rawlink(Runnable)} callbacks
+ * <p>{@link #get()} returns the value or throws the exception by the library's one rule: an unchecked
+ * exception or error as itself, a checked one wrapped in a {@link CompletionException};
+ * {@link #get(Class)} throws a checked exception of the named type as itself, so that
+ * {@code catch (IOException e)} compiles. {@link #get(Duration)} throws {@link Timeout} when the time
+ * runs out; {@link #await(Duration)} returns whether it became ready and never throws for the time. {@link #rawlink(Runnable)} callbacks
  * (used by {@link Gevent#await} and {@link Gevent#iwait}) are one-shot and run in a callback on the hub
  * the result belongs to.
  *
@@ -33,9 +35,7 @@ import java.util.concurrent.CompletionStage;
  * @param <T> the value type
  */
 public final class AsyncResult<T> implements Waitable {
-    final Sync sync;
-    private final Sync.WaitList waiters = new Sync.WaitList();
-    private final Links links;
+    final Links links;
     private volatile boolean ready;
     private volatile T value;
     private volatile Throwable exception;
@@ -50,8 +50,7 @@ public final class AsyncResult<T> implements Waitable {
 
     /** A pending result belonging to {@code hub}. */
     public AsyncResult(Hub hub) {
-        this.sync = new Sync(hub);
-        this.links = new Links(sync);
+        this.links = new Links(hub, this::ready);
     }
 
     /**
@@ -78,10 +77,10 @@ public final class AsyncResult<T> implements Waitable {
      * external wait until it is ready.
      */
     void expectExternalCompletion() {
-        sync.shared = true;
-        AutoCloseable handle = sync.hub.externalWait();
+        links.shared = true;
+        AutoCloseable handle = links.hub().externalWait();
         boolean already;
-        synchronized (sync) {
+        synchronized (this) {
             already = ready;
             if (!already) {
                 keepAlive = handle;
@@ -103,21 +102,20 @@ public final class AsyncResult<T> implements Waitable {
     }
 
     private void complete(T v, Throwable e) {
-        sync.touch();
+        links.touch();
         CompletableFuture<T> f;
         AutoCloseable release;
-        synchronized (sync) {
+        synchronized (this) {
             value = v;
             exception = e;
             ready = true;
-            waiters.wakeAll();
-            links.fire();
             f = future;
             release = keepAlive;
             keepAlive = null;
         }
+        links.checkAndNotify();
         if (release != null) {
-            Hub hub = sync.hub;
+            Hub hub = links.hub();
             if (hub.inHubThread()) {
                 Sync.close(release);
             } else {
@@ -158,14 +156,32 @@ public final class AsyncResult<T> implements Waitable {
         return exception;
     }
 
-    /** Waits until ready; returns the value or rethrows the exception. */
+    /** Waits until ready; returns the value or throws the exception (unchecked as itself, checked in a {@link CompletionException}). */
     public T get() {
-        await(null);
+        awaitNanos(-1);
         return result();
     }
 
     /**
-     * Waits up to {@code timeout} (null: no limit); returns the value or rethrows the exception.
+     * Waits until ready; returns the value, or throws the exception: as itself if it is an {@code X}
+     * (so the caller catches it by its type), else as {@link #get()} does.
+     */
+    public <X extends Exception> T get(Class<X> checked) throws X {
+        awaitNanos(-1);
+        Throwable e;
+        T v;
+        synchronized (this) {
+            e = exception;
+            v = value;
+        }
+        if (e != null) {
+            throw Rethrow.as(e, checked);
+        }
+        return v;
+    }
+
+    /**
+     * Waits up to {@code timeout}; returns the value or throws the exception as {@link #get()} does.
      *
      * @throws Timeout when not ready in time
      */
@@ -191,32 +207,38 @@ public final class AsyncResult<T> implements Waitable {
     private T result() {
         Throwable e;
         T v;
-        synchronized (sync) {
+        synchronized (this) {
             e = exception;
             v = value;
         }
         if (e != null) {
-            throw Sync.sneaky(e);
+            throw Rethrow.unchecked(e);
         }
         return v;
     }
 
     /** Waits until ready; returns true. */
     public boolean await() {
-        return await(null);
+        return awaitNanos(-1);
     }
 
     /**
-     * Waits until ready or {@code timeout} passes (null: no limit).
+     * Waits until ready or {@code timeout} passes ({@code Duration.ZERO}: only looks).
      *
      * @return whether it is ready
      */
     public boolean await(Duration timeout) {
-        sync.touch();
+        return awaitNanos(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    private boolean awaitNanos(long nanos) {
+        links.touch();
         if (ready) {
             return true;
         }
-        sync.awaitSignal(waiters, () -> ready, Sync.nanos(true, timeout));
+        if (nanos != 0) {
+            links.await(nanos);
+        }
         return ready;
     }
 
@@ -226,7 +248,7 @@ public final class AsyncResult<T> implements Waitable {
      * not complete this result.
      */
     public CompletableFuture<T> toCompletableFuture() {
-        synchronized (sync) {
+        synchronized (this) {
             if (future == null) {
                 future = new CompletableFuture<>();
                 if (ready) {
@@ -243,29 +265,23 @@ public final class AsyncResult<T> implements Waitable {
 
     @Override
     public void rawlink(Runnable callback) {
-        sync.touch();
-        synchronized (sync) {
-            links.add(callback, ready);
-        }
+        links.touch();
+        links.add(callback);
     }
 
     @Override
     public boolean unlink(Runnable callback) {
-        synchronized (sync) {
-            return links.remove(callback);
-        }
+        return links.remove(callback);
     }
 
     @Override
     public Hub hub() {
-        return sync.hub;
+        return links.hub();
     }
 
-    /** Parked and woken-not-yet-running waiters (for leak checks). */
+    /** Links not notified yet, waiters included (for leak checks). */
     int waiters() {
-        synchronized (sync) {
-            return waiters.waiting() + waiters.signalled;
-        }
+        return links.size();
     }
 
     @Override

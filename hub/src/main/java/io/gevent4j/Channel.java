@@ -29,9 +29,8 @@ import java.util.function.IntSupplier;
 public final class Channel<T> {
     private final Sync sync;
     /** Offered items (nodes; a node without a parked putter carries a {@link #putNowait} item). */
-    private final Sync.WaitList offers = new Sync.WaitList();
-    private final Sync.WaitList getters = new Sync.WaitList();
-    private final IntSupplier offered = this::offered;
+    private final Sync.WaitList offers;
+    private final Sync.WaitList getters;
     /** Number of offers a getter may take: linked offers. */
     private int offered() {
         return offers.waiting();
@@ -40,6 +39,8 @@ public final class Channel<T> {
     /** A channel belonging to the current thread's hub. */
     public Channel() {
         this.sync = new Sync(Hub.current());
+        this.offers = sync.waitList(() -> 0); // offers are taken by getters, never woken by a count
+        this.getters = sync.waitList(this::offered);
     }
 
     /** The hub the channel belongs to. */
@@ -70,14 +71,14 @@ public final class Channel<T> {
     /** Waiting putters minus waiting getters. */
     public int balance() {
         synchronized (sync) {
-            return offers.waiting() - getters.waiting() - getters.signalled;
+            return offers.waiting() - getters.waiting() - getters.reserved;
         }
     }
 
     /** Number of greenlets waiting in {@code get}. */
     public int getting() {
         synchronized (sync) {
-            return getters.waiting() + getters.signalled;
+            return getters.waiting() + getters.reserved;
         }
     }
 
@@ -90,36 +91,39 @@ public final class Channel<T> {
 
     /** Offers {@code item} and blocks until a getter took it. */
     public void put(T item) {
-        put(item, true, null);
+        put(item, -1);
     }
 
     /**
-     * Offers {@code item} until a getter takes it; without {@code block}, it succeeds only if a getter
-     * is waiting; when {@code timeout} (null: no limit) runs out first the item is withdrawn.
+     * Offers {@code item} until a getter takes it or {@code timeout} runs out, when the item is withdrawn
+     * ({@code Duration.ZERO}: only to a getter that is waiting now).
      *
      * @throws Queue.Full if no getter took it
      */
-    public void put(T item, boolean block, Duration timeout) {
+    public void put(T item, Duration timeout) {
+        put(item, Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    private void put(T item, long nanos) {
         Objects.requireNonNull(item, "item");
         sync.touch();
-        long nanos = Sync.nanos(block, timeout);
         Sync.Node node;
         synchronized (sync) {
             if (nanos == 0) {
                 // Hand-off only to a getter that is waiting and not already promised an item.
-                if (offered() >= getters.signalled + getters.waiting()) {
+                if (offered() >= getters.reserved + getters.waiting()) {
                     throw new Queue.Full();
                 }
                 Sync.Node orphan = new Sync.Node(sync.hub);
                 orphan.item = item;
                 offers.addLast(orphan);
-                getters.wake(offered());
+                getters.wake();
                 return;
             }
             node = new Sync.Node(Hub.current());
             node.item = item;
             offers.addLast(node);
-            getters.wake(offered());
+            getters.wake();
         }
         long deadline = nanos > 0 ? System.nanoTime() + nanos : 0;
         try {
@@ -147,23 +151,28 @@ public final class Channel<T> {
 
     /** Hands {@code item} to a waiting getter, or throws {@link Queue.Full}. */
     public void putNowait(T item) {
-        put(item, false, null);
+        put(item, 0);
     }
 
     /** Blocks until a putter offers an item, and takes it. */
     public T get() {
-        return get(true, null);
+        return get(-1);
     }
 
     /**
-     * Takes an offered item, waiting up to {@code timeout} (null: no limit) if {@code block}.
+     * Takes an offered item, waiting up to {@code timeout} for one ({@code Duration.ZERO}: only one
+     * offered now).
      *
      * @throws Queue.Empty if none was offered in time
      */
-    public T get(boolean block, Duration timeout) {
+    public T get(Duration timeout) {
+        return get(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    private T get(long nanos) {
         sync.touch();
         Object[] out = new Object[1];
-        if (!sync.acquire(getters, offered, () -> (out[0] = tryTake()) != null, Sync.nanos(block, timeout))) {
+        if (!sync.acquire(getters, () -> (out[0] = tryTake()) != null, nanos)) {
             throw new Queue.Empty();
         }
         @SuppressWarnings("unchecked")
@@ -173,12 +182,12 @@ public final class Channel<T> {
 
     /** Takes an item offered by a waiting putter, or throws {@link Queue.Empty}. */
     public T getNowait() {
-        return get(false, null);
+        return get(0);
     }
 
     /** Under the lock. */
     private Object tryTake() {
-        if (offered() > getters.signalled) {
+        if (offered() > getters.reserved) {
             Sync.Node n = offers.poll();
             n.taken = true;
             Object item = n.item;
@@ -192,7 +201,7 @@ public final class Channel<T> {
     @Override
     public String toString() {
         synchronized (sync) {
-            return "Channel[putters=" + offers.waiting() + ", getters=" + (getters.waiting() + getters.signalled) + "]";
+            return "Channel[putters=" + offers.waiting() + ", getters=" + (getters.waiting() + getters.reserved) + "]";
         }
     }
 }

@@ -39,7 +39,7 @@ public class DummySemaphore extends Semaphore {
     }
 
     @Override
-    public boolean acquire(boolean blocking, Duration timeout) {
+    boolean acquire(long nanos) {
         return true;
     }
 
@@ -50,6 +50,11 @@ public class DummySemaphore extends Semaphore {
 
     @Override
     public void release() {
+    }
+
+    @Override
+    public int await() {
+        return Integer.MAX_VALUE;
     }
 
     @Override

@@ -4,18 +4,22 @@ import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.Waitable;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A flag that greenlets can wait for (gevent's {@code Event}).
  *
  * <p>States: <em>clear</em> (the initial state) ⇄ <em>set</em>. {@link #set()} makes it set and wakes
- * every greenlet waiting in {@link #await()}, oldest first; {@link #clear()} makes it clear again
- * without waking anyone. A waiter woken by {@code set} returns {@code true} even if the event was
- * cleared again before it ran (gevent's rule, so a {@code set(); clear()} pulse is never missed).
- * {@code await} with a timeout returns {@code false} when the time runs out; it never throws for it.
+ * every greenlet waiting in {@link #await()}, in the order they began to wait, each running before the
+ * next is woken (gevent's order: the wake-ups run as a hub callback queued by {@code set}); {@link #clear()}
+ * makes it clear again without waking anyone. A waiter woken by {@code set} returns {@code true} even if
+ * the event was cleared again before it ran (gevent's rule, so a {@code set(); clear()} pulse is never
+ * missed). {@code await} with a timeout returns {@code false} when the time runs out; it never throws
+ * for it.
  *
  * <p>{@link #rawlink(Runnable)} callbacks (used by {@link Gevent#await} and {@link Gevent#iwait}) are
- * one-shot: they run in order, in a callback on the hub the event belongs to, once it is set.
+ * one-shot and share the waiters' order: they run in a callback on the hub the event belongs to, once
+ * it is set.
  *
  * <p>Thread-safety: all methods may be called from any thread. The event belongs to the hub of the
  * thread that created it; a thread that waits on it runs its own hub meanwhile. A greenlet waiting for
@@ -27,9 +31,7 @@ import java.time.Duration;
  * {@code await} and leaves the event unchanged.
  */
 public final class Event implements Waitable {
-    final Sync sync;
-    private final Sync.WaitList waiters = new Sync.WaitList();
-    private final Links links;
+    final Links links;
     private volatile boolean flag;
 
     /** A clear event belonging to the current thread's hub. */
@@ -39,29 +41,22 @@ public final class Event implements Waitable {
 
     /** A clear event belonging to {@code hub}. */
     public Event(Hub hub) {
-        this.sync = new Sync(hub);
-        this.links = new Links(sync);
+        this.links = new Links(hub, this::isSet);
     }
 
     /** Sets the flag and wakes every waiter; does nothing if it is set already. */
     public void set() {
-        sync.touch();
-        synchronized (sync) {
-            if (flag) {
-                return;
-            }
+        links.touch();
+        if (!flag) {
             flag = true;
-            waiters.wakeAll();
-            links.fire();
+            links.checkAndNotify();
         }
     }
 
     /** Clears the flag; later waiters block until the next {@link #set()}. */
     public void clear() {
-        sync.touch();
-        synchronized (sync) {
-            flag = false;
-        }
+        links.touch();
+        flag = false;
     }
 
     /** True when the flag is set. */
@@ -81,47 +76,45 @@ public final class Event implements Waitable {
      * @return true
      */
     public boolean await() {
-        return await(null);
+        return awaitNanos(-1);
     }
 
     /**
-     * Blocks until the flag is set or {@code timeout} passes (null: no limit).
+     * Blocks until the flag is set or {@code timeout} passes ({@code Duration.ZERO}: only looks).
      *
      * @return whether the flag was set (false: the time ran out)
      */
     public boolean await(Duration timeout) {
-        sync.touch();
+        return awaitNanos(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    boolean awaitNanos(long nanos) {
+        links.touch();
         if (flag) {
             return true;
         }
-        return sync.awaitSignal(waiters, () -> flag, Sync.nanos(true, timeout));
+        return nanos != 0 && links.await(nanos);
     }
 
     @Override
     public void rawlink(Runnable callback) {
-        sync.touch();
-        synchronized (sync) {
-            links.add(callback, flag);
-        }
+        links.touch();
+        links.add(callback);
     }
 
     @Override
     public boolean unlink(Runnable callback) {
-        synchronized (sync) {
-            return links.remove(callback);
-        }
+        return links.remove(callback);
     }
 
     @Override
     public Hub hub() {
-        return sync.hub;
+        return links.hub();
     }
 
-    /** Parked and woken-not-yet-running waiters (for leak checks). */
+    /** Links not notified yet, waiters included (for leak checks). */
     int waiters() {
-        synchronized (sync) {
-            return waiters.waiting() + waiters.signalled;
-        }
+        return links.size();
     }
 
     @Override

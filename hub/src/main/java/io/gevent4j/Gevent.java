@@ -25,7 +25,26 @@ import java.util.concurrent.Callable;
  * }</pre>
  *
  * <p>Every call works the same in a greenlet and on a platform thread: there, the thread's own hub
- * runs while the call blocks, so a program can be single-threaded end to end.
+ * runs while the call blocks, so a program can be single-threaded end to end. {@link #run} runs a
+ * program's code in a greenlet from the start (the recommended entry point: JDK blocking calls in it,
+ * such as {@code Thread.sleep} or a {@code BlockingQueue}, then park only that greenlet).
+ *
+ * <h2>Names</h2>
+ * A method has gevent's name where gevent has one ({@code spawn}, {@code joinall}, {@code killall},
+ * {@code iwait}, {@code sleep}, {@code idle}; {@code await} is gevent's {@code wait}, which
+ * {@code Object.wait} takes in Java) and the JDK's where the JDK has one. gevent's keyword arguments
+ * become overloads that read as sentences: {@code joinall(greenlets, timeout)},
+ * {@code joinallOrThrow(greenlets)} for {@code raise_error=True}, {@code killallAsync(greenlets)} for
+ * {@code block=False}. There are no positional booleans, and no nulls to pass.
+ *
+ * <h2>Exceptions</h2>
+ * Code you give to a call that runs it in the current greenlet ({@link #withTimeout}, {@link #run})
+ * throws through it as itself, checked exceptions included: the call declares what your lambda throws
+ * ({@code withTimeout(d, () -> socket.read(buf))} throws {@code IOException}). A call that returns
+ * another greenlet's outcome ({@link Greenlet#get()}, {@link #joinallOrThrow}) throws its unchecked
+ * exceptions as themselves and wraps checked ones in a {@link java.util.concurrent.CompletionException},
+ * unless you name the type ({@link Greenlet#get(Class)}). Kills ({@link GreenletExit}) and
+ * {@link Timeout}s are {@link Error}s: {@code catch (Exception e)} never swallows them.
  */
 public final class Gevent {
     private Gevent() {
@@ -41,13 +60,13 @@ public final class Gevent {
         return RawGreenlet.getcurrent();
     }
 
-    /** Creates and starts a greenlet running {@code task}. */
+    /** Creates and starts a greenlet running {@code task}; its result is the greenlet's value. */
     public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
         return Greenlet.spawn(task);
     }
 
-    /** Creates and starts a greenlet running {@code task}. */
-    public static Greenlet<Void> spawn(Runnable task) {
+    /** Creates and starts a greenlet running {@code task} (which may throw checked exceptions). */
+    public static Greenlet<Void> spawn(ThrowingRunnable<?> task) {
         return Greenlet.of(task).start();
     }
 
@@ -57,8 +76,40 @@ public final class Gevent {
     }
 
     /** Creates a greenlet that starts after {@code delay}. */
-    public static Greenlet<Void> spawnLater(Duration delay, Runnable task) {
+    public static Greenlet<Void> spawnLater(Duration delay, ThrowingRunnable<?> task) {
         return Greenlet.of(task).startLater(delay);
+    }
+
+    /**
+     * Runs {@code task} in a new greenlet of the current thread's hub, waits for it, and returns its
+     * result or throws its exception as itself: the entry point of a program written for gevent4j
+     * ({@code public static void main(String[] a) throws Exception { Gevent.run(() -> serve(a)); }}).
+     * Inside a greenlet it simply calls {@code task}. Greenlets the task spawned and left running go on
+     * whenever this thread blocks in gevent again ({@link Hub#join()} runs them to the end).
+     */
+    public static <T, X extends Exception> T run(ThrowingSupplier<T, X> task) throws X {
+        Objects.requireNonNull(task, "task");
+        if (Hub.currentIfAny() != null && !getcurrent().isMain()) {
+            return task.get();
+        }
+        Greenlet<T> g = new Greenlet<T>(task::get);
+        g.setName("main");
+        g.start();
+        g.join();
+        Throwable e = g.exception();
+        if (e != null) {
+            throw sneaky(e); // the task's own exception: X, unchecked, or an error
+        }
+        return g.value();
+    }
+
+    /** {@link #run(ThrowingSupplier)} for a task without a result. */
+    public static <X extends Exception> void run(ThrowingRunnable<X> task) throws X {
+        Objects.requireNonNull(task, "task");
+        run(() -> {
+            task.run();
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ sleeping
@@ -84,28 +135,37 @@ public final class Gevent {
 
     // ------------------------------------------------------------------ waiting
 
-    /** Waits for all greenlets; see {@link #joinall(Collection, Duration, boolean)}. */
+    /**
+     * Waits until all greenlets are ready (gevent's {@code joinall}).
+     *
+     * @return the greenlets, in the order they became ready
+     */
     public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets) {
-        return joinall(greenlets, null, false);
-    }
-
-    /** Waits for all greenlets up to {@code timeout}. */
-    public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout) {
-        return joinall(greenlets, timeout, false);
+        return awaitSome(greenlets, -1, null);
     }
 
     /**
-     * Waits until all greenlets are ready or {@code timeout} (null: no limit) passes (gevent's
-     * {@code joinall}).
+     * Waits until all greenlets are ready or {@code timeout} passes.
      *
-     * @param raiseError stop at the first greenlet that failed and rethrow its exception
      * @return the greenlets that are ready, in the order they became ready
      */
-    public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout,
-                                                         boolean raiseError) {
-        if (!raiseError) {
-            return await(greenlets, timeout, -1);
-        }
+    public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout) {
+        return awaitSome(greenlets, -1, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Waits until all greenlets are ready, but stops at the first one that failed and throws its
+     * exception (gevent's {@code joinall(raise_error=True)}; unchecked as itself, checked in a
+     * {@link java.util.concurrent.CompletionException}).
+     *
+     * @return the greenlets, in the order they became ready
+     */
+    public static <G extends Greenlet<?>> List<G> joinallOrThrow(Collection<G> greenlets) {
+        return joinallOrThrow(greenlets, null);
+    }
+
+    /** {@link #joinallOrThrow(Collection)} for at most {@code timeout}; returns the ready ones. */
+    public static <G extends Greenlet<?>> List<G> joinallOrThrow(Collection<G> greenlets, Duration timeout) {
         List<G> done = new ArrayList<>();
         IWait<G> it = new IWait<>(greenlets, timeout);
         try {
@@ -113,7 +173,7 @@ public final class Gevent {
                 G g = it.next();
                 done.add(g);
                 if (!g.successful()) {
-                    throw sneaky(g.exception());
+                    throw Rethrow.unchecked(g.exception());
                 }
             }
         } finally {
@@ -122,36 +182,80 @@ public final class Gevent {
         return done;
     }
 
-    /** Kills all greenlets with {@link GreenletExit} and waits for them. */
+    /** Kills all greenlets with {@link GreenletExit} and waits for them (gevent's {@code killall}). */
     public static void killall(Collection<? extends Greenlet<?>> greenlets) {
-        killall(greenlets, new GreenletExit(), true, null);
+        killall(greenlets, new GreenletExit());
+    }
+
+    /** Kills all greenlets with {@link GreenletExit} and waits up to {@code timeout} for them. */
+    public static void killall(Collection<? extends Greenlet<?>> greenlets, Duration timeout) {
+        killall(greenlets, new GreenletExit(), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Raises {@code exception} in all greenlets and waits for them. */
+    public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception) {
+        killallAsync(greenlets, exception);
+        awaitSome(new ArrayList<>(greenlets), -1, null);
+    }
+
+    /** Raises {@code exception} in all greenlets and waits up to {@code timeout} for them. */
+    public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception, Duration timeout) {
+        killallAsync(greenlets, exception);
+        awaitSome(new ArrayList<>(greenlets), -1, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Kills all greenlets with {@link GreenletExit} without waiting. */
+    public static void killallAsync(Collection<? extends Greenlet<?>> greenlets) {
+        killallAsync(greenlets, new GreenletExit());
     }
 
     /**
-     * Kills all greenlets with {@code exception}; with {@code block}, waits up to {@code timeout} for
-     * them to die. Never throws for the greenlets' sake.
+     * Raises {@code exception} in all greenlets without waiting, in their order: those whose body had
+     * no turn yet never run; the others get it from hub callbacks queued behind what is runnable.
      */
-    public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception, boolean block,
-                               Duration timeout) {
+    public static void killallAsync(Collection<? extends Greenlet<?>> greenlets, Throwable exception) {
+        Objects.requireNonNull(exception, "exception");
         for (Greenlet<?> g : greenlets) {
-            g.kill(exception, false, null);
-        }
-        if (block) {
-            await(new ArrayList<>(greenlets), timeout, -1);
+            g.killAsync(exception);
         }
     }
 
     /**
-     * Waits for objects to become ready (gevent's {@code wait}; named so as not to shadow
-     * {@code Object.wait}): {@link Greenlet}s, {@link Event}s, {@link AsyncResult}s (including those
-     * of a {@link ThreadPool}), {@link Semaphore}s, or any other {@link Waitable}. A kill or timeout
-     * aimed at the caller is raised from the wait.
+     * Waits until all objects are ready (gevent's {@code wait}; named so as not to shadow
+     * {@code Object.wait}): {@link Greenlet}s, {@link Event}s, {@link AsyncResult}s (including those of a
+     * {@link ThreadPool}), {@link Semaphore}s, or any other {@link Waitable}. A kill or timeout aimed at
+     * the caller is raised from the wait.
      *
-     * @param timeout null: no limit
-     * @param count   return once this many are ready; negative: all of them
-     * @return the ready objects, in the order they became ready
+     * @return the objects, in the order they became ready
      */
-    public static <W extends Waitable> List<W> await(Collection<W> objects, Duration timeout, int count) {
+    public static <W extends Waitable> List<W> await(Collection<W> objects) {
+        return awaitSome(objects, -1, null);
+    }
+
+    /** {@link #await(Collection)} for at most {@code timeout}; returns the ready ones, in order. */
+    public static <W extends Waitable> List<W> await(Collection<W> objects, Duration timeout) {
+        return awaitSome(objects, -1, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Waits until {@code count} of the objects are ready (gevent's {@code wait(count=...)}). */
+    public static <W extends Waitable> List<W> await(Collection<W> objects, int count) {
+        return awaitSome(objects, checkCount(count), null);
+    }
+
+    /** Waits until {@code count} of the objects are ready or {@code timeout} passes. */
+    public static <W extends Waitable> List<W> await(Collection<W> objects, int count, Duration timeout) {
+        return awaitSome(objects, checkCount(count), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    private static int checkCount(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("negative count: " + count);
+        }
+        return count;
+    }
+
+    /** {@code count < 0}: all; {@code timeout} null: no limit. */
+    private static <W extends Waitable> List<W> awaitSome(Collection<W> objects, int count, Duration timeout) {
         List<W> out = new ArrayList<>();
         int want = count < 0 ? objects.size() : Math.min(count, objects.size());
         if (want == 0) {
@@ -172,42 +276,56 @@ public final class Gevent {
         return out;
     }
 
-    /**
-     * Yields the objects as they become ready, for up to {@code timeout} in all (null: no limit);
-     * iteration ends early when the time is up (gevent's {@code iwait}). Accepts the same objects as
-     * {@link #await(Collection, Duration, int)}.
-     */
-    public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects, Duration timeout) {
-        return new IWait<>(objects, timeout);
+    /** Yields the objects as they become ready (gevent's {@code iwait}); accepts what {@link #await} does. */
+    public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects) {
+        return new IWait<>(objects, null);
     }
 
     /**
-     * Runs {@code task}; if {@code timeout} passes first, throws the {@link Timeout} (also when the
-     * timeout surfaced in the task as the {@link InterruptedException} of a JDK blocking call).
+     * Yields the objects as they become ready, for up to {@code timeout} in all; iteration ends early
+     * when the time is up (gevent's {@code iwait(timeout=...)}).
      */
-    public static <T> T withTimeout(Duration timeout, Callable<T> task) {
+    public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects, Duration timeout) {
+        return new IWait<>(objects, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Runs {@code task} in the current greenlet; if {@code timeout} passes first, throws the
+     * {@link Timeout} (gevent's {@code with_timeout}; also when the timeout surfaced in the task as the
+     * {@link InterruptedException} of a JDK blocking call). The task's own exceptions pass as themselves.
+     */
+    public static <T, X extends Exception> T withTimeout(Duration timeout, ThrowingSupplier<T, X> task) throws X {
         Timeout t = Timeout.start(timeout);
         try {
-            return task.call();
+            return task.get();
         } catch (Exception e) {
             if (interruptedBy(t, e)) {
                 throw t;
             }
-            throw sneaky(e);
+            throw e;
         } finally {
             t.cancel();
         }
     }
 
+    /** {@link #withTimeout(Duration, ThrowingSupplier)} for a task without a result. */
+    public static <X extends Exception> void withTimeout(Duration timeout, ThrowingRunnable<X> task) throws X {
+        Objects.requireNonNull(task, "task");
+        withTimeout(timeout, () -> {
+            task.run();
+            return null;
+        });
+    }
+
     /**
-     * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue} (also
-     * when the timeout surfaced in the task as the {@link InterruptedException} of a JDK blocking
-     * call). Other timeouts and failures propagate.
+     * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue} (gevent's
+     * {@code with_timeout(timeout_value=...)}). Other timeouts and the task's exceptions propagate.
      */
-    public static <T> T withTimeout(Duration timeout, Callable<T> task, T timeoutValue) {
+    public static <T, X extends Exception> T withTimeout(Duration timeout, ThrowingSupplier<T, X> task,
+                                                         T timeoutValue) throws X {
         Timeout t = Timeout.start(timeout);
         try {
-            return task.call();
+            return task.get();
         } catch (Timeout e) {
             if (e == t) {
                 return timeoutValue;
@@ -217,7 +335,7 @@ public final class Gevent {
             if (interruptedBy(t, e)) {
                 return timeoutValue;
             }
-            throw sneaky(e);
+            throw e;
         } finally {
             t.cancel();
         }
@@ -243,8 +361,8 @@ public final class Gevent {
 
     /** A primitive that another thread used: it may become ready from there. */
     private static boolean usedByOtherThreads(Waitable w) {
-        return w instanceof Event e ? e.sync.shared
-                : w instanceof AsyncResult<?> r ? r.sync.shared
+        return w instanceof Event e ? e.links.shared
+                : w instanceof AsyncResult<?> r ? r.links.shared
                 : w instanceof Semaphore s && s.sync.shared;
     }
 

@@ -4,32 +4,49 @@ import io.gevent4j.hub.GreenletExit;
 import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.RawGreenlet;
 import io.gevent4j.hub.Waitable;
-import io.gevent4j.hub.Waiter;
 import io.gevent4j.loop.TimerWatcher;
 
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * gevent's {@code Greenlet}: a task running in its own greenlet on a hub, with a result.
  *
- * <p>Lifecycle: created → {@link #start() started} (runnable, then running or blocked) → ready
- * (dead). It ends with a value (what the task returned) or an exception (which the hub logs once and
- * stores). A greenlet that dies of a {@link GreenletExit} kill counts as successful, as in gevent;
- * gevent stores the {@code GreenletExit} as its value, which a {@code T}-typed value cannot hold in
- * Java, so here {@link #value()} is null and {@link #killedBy()} returns the {@code GreenletExit}.
- * An exception never kills the hub. A greenlet killed before it started never runs its task.
+ * <p>Lifecycle: created → {@link #start() started} (runnable; its body begins at its first turn) →
+ * running or blocked → ready (dead). It ends with a value (what the task returned) or an exception
+ * (which the hub reports once, see {@link Hub#handleError}, and which is kept). A greenlet that dies of
+ * a {@link GreenletExit} kill counts as successful, as in gevent; gevent stores the
+ * {@code GreenletExit} as its value, which a {@code T}-typed value cannot hold in Java, so here
+ * {@link #value()} is null and {@link #killedBy()} returns it. An exception never kills the hub.
  *
- * <p>Links: {@link #rawlink(Runnable)} callbacks run in a hub callback once the greenlet is ready, in
- * the order added; {@link #link(Consumer)} callbacks each run in a new greenlet. Links added after
- * death still fire.
+ * <h2>Results and exceptions</h2>
+ * {@link #get()} returns the value or throws the exception the greenlet died of by the library's one
+ * rule: an unchecked exception or error as itself; a checked one wrapped in a
+ * {@link CompletionException} (Java cannot rethrow a checked exception that {@code get()} does not
+ * declare), unless the caller names the checked type it expects with {@link #get(Class)}, which
+ * throws it as itself. {@link #join()} only waits and never throws the greenlet's exception.
  *
- * <p>{@link #start()}, {@link #kill()}, {@link #join()}, {@link #get()}, links and the state getters
- * are safe from any thread; joining from another thread waits on that thread's own hub.
+ * <h2>Killing</h2>
+ * {@link #kill()} raises a {@link GreenletExit} in the greenlet where it is blocked and waits for it to
+ * die; {@link #killAsync()} does not wait. As in gevent, a greenlet whose body has not had its first turn
+ * never runs at all, and otherwise the kill is delivered by a hub callback queued behind whatever is
+ * already runnable: a greenlet that was already woken (it did {@code sleep(0)}, its socket became
+ * readable) runs up to its next blocking point first. {@code GreenletExit} is an {@link Error}, so a
+ * {@code catch (Exception e)} in the greenlet cannot swallow it.
+ *
+ * <h2>Links</h2>
+ * {@link #rawlink(Runnable)} callbacks and the greenlets waiting in {@link #join()}/{@link #get()} are
+ * notified in the order they were added, by one hub callback queued when the greenlet dies (gevent's
+ * order). {@link #link(Consumer)} callbacks each run in a new greenlet that starts at once, before the
+ * next link is notified - so a link runs before a {@code join()} that was called after it returns.
+ * Links added after death still fire.
+ *
+ * <p>{@link #start()}, kills, {@link #join()}, {@link #get()}, links and the state getters are safe from
+ * any thread; joining from another thread waits on that thread's own hub.
  *
  * @param <T> the result type
  */
@@ -37,13 +54,12 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final Callable<? extends T> task;
+    private final Links links;
     private volatile String name;
     private volatile boolean ready;
     private volatile T value;
     private volatile Throwable exception;
     private volatile GreenletExit killedBy;
-    /** Allocated by the first link: most greenlets never get one. */
-    private volatile CopyOnWriteArrayList<Runnable> links;
     private TimerWatcher startTimer;
 
     /** A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}. */
@@ -55,15 +71,20 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     public Greenlet(Hub hub, Callable<? extends T> task) {
         super(hub, null);
         this.task = Objects.requireNonNull(task, "task");
+        this.links = new Links(hub, this::ready);
     }
 
-    /** A greenlet running a task without a result. */
-    public static Greenlet<Void> of(Runnable task) {
+    /** An unstarted greenlet running a task without a result (which may throw checked exceptions). */
+    public static Greenlet<Void> of(ThrowingRunnable<?> task) {
+        return new Greenlet<>(callable(task));
+    }
+
+    static Callable<Void> callable(ThrowingRunnable<?> task) {
         Objects.requireNonNull(task, "task");
-        return new Greenlet<>(() -> {
+        return () -> {
             task.run();
             return null;
-        });
+        };
     }
 
     /** Creates and starts a greenlet (gevent's {@code Greenlet.spawn}). */
@@ -184,85 +205,47 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
             startTimer.close();
             startTimer = null;
         }
-        CopyOnWriteArrayList<Runnable> l = links;
-        if (l != null && !l.isEmpty()) {
-            hub().loop().execute(this::notifyLinks);
-        }
-    }
-
-    private CopyOnWriteArrayList<Runnable> links() {
-        CopyOnWriteArrayList<Runnable> l = links;
-        if (l == null) {
-            synchronized (this) {
-                l = links;
-                if (l == null) {
-                    l = links = new CopyOnWriteArrayList<>();
-                }
-            }
-        }
-        return l;
-    }
-
-    private void notifyLinks() {
-        CopyOnWriteArrayList<Runnable> links = links();
-        for (Runnable r : links) {
-            if (links.remove(r)) {
-                try {
-                    r.run();
-                } catch (Throwable t) {
-                    hub().handleError(r, t);
-                }
-            }
-        }
+        links.checkAndNotify();
     }
 
     // ------------------------------------------------------------------ links
 
-    /** Runs {@code callback} in a hub callback when the greenlet is ready (at once-ish if it is). */
+    /** Calls {@code callback} in a hub callback once the greenlet is ready (soon, if it is). */
     @Override
     public void rawlink(Runnable callback) {
-        Objects.requireNonNull(callback, "callback");
-        CopyOnWriteArrayList<Runnable> links = links();
         links.add(callback);
-        if (ready && links.remove(callback)) {
-            hub().loop().execute(() -> {
-                try {
-                    callback.run();
-                } catch (Throwable t) {
-                    hub().handleError(callback, t);
-                }
-            });
-        }
     }
 
     @Override
     public boolean unlink(Runnable callback) {
-        CopyOnWriteArrayList<Runnable> l = links;
-        return l != null && l.remove(callback);
+        return links.remove(callback);
     }
 
     /** Runs {@code callback(this)} in a new greenlet when this one is ready. */
     public void link(Consumer<? super Greenlet<T>> callback) {
-        rawlink(new SpawnedLink<>(this, callback, 0));
+        rawlink(new SpawnedLink<>(this, callback, SpawnedLink.ALWAYS));
     }
 
     /** Like {@link #link} but only if the greenlet ended successfully. */
     public void linkValue(Consumer<? super Greenlet<T>> callback) {
-        rawlink(new SpawnedLink<>(this, callback, 1));
+        rawlink(new SpawnedLink<>(this, callback, SpawnedLink.ON_SUCCESS));
     }
 
     /** Like {@link #link} but only if the greenlet died of an exception. */
     public void linkException(Consumer<? super Greenlet<T>> callback) {
-        rawlink(new SpawnedLink<>(this, callback, 2));
+        rawlink(new SpawnedLink<>(this, callback, SpawnedLink.ON_FAILURE));
     }
 
     /** Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}. */
     public boolean unlink(Consumer<? super Greenlet<T>> callback) {
-        CopyOnWriteArrayList<Runnable> l = links;
-        return l != null && l.remove(new SpawnedLink<>(this, callback, 0));
+        return links.remove(new SpawnedLink<>(this, callback, SpawnedLink.ALWAYS));
     }
 
+    /** gevent's {@code SpawnedLink}: called by the notification, it starts a greenlet that runs at once. */
     private static final class SpawnedLink<T> implements Runnable {
+        static final int ALWAYS = 0;
+        static final int ON_SUCCESS = 1;
+        static final int ON_FAILURE = 2;
         final Greenlet<T> source;
         final Consumer<? super Greenlet<T>> callback;
         final int mode;
@@ -275,15 +258,16 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
 
         @Override
         public void run() {
-            if (mode == 1 && !source.successful() || mode == 2 && source.successful()) {
+            if (mode == ON_SUCCESS && !source.successful() || mode == ON_FAILURE && source.successful()) {
                 return;
             }
             new Greenlet<>(source.hub(), () -> {
                 callback.accept(source);
                 return null;
-            }).start();
+            }).launchNext();
         }
 
+        /** Equal to any link of the same callback, whatever the mode (so unlink(callback) finds it). */
         @Override
         public boolean equals(Object o) {
             return o instanceof SpawnedLink<?> s && s.callback == callback;
@@ -297,51 +281,40 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
 
     // ------------------------------------------------------------------ waiting
 
-    /** Waits until the greenlet is ready. */
+    /** Waits until the greenlet is ready. Never throws the greenlet's exception. */
     public void join() {
-        join(null);
+        links.await(-1);
     }
 
     /**
-     * Waits until the greenlet is ready or {@code timeout} passed (null: no limit).
+     * Waits until the greenlet is ready or {@code timeout} passed.
      *
      * @return whether it is ready
      */
     public boolean join(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         if (ready) {
             return true;
         }
-        Hub here = Hub.current();
-        Waiter<Object> waiter = new Waiter<>(here);
-        Runnable link = waiter.switchNull();
-        AutoCloseable external = here != hub() ? here.externalWait() : null;
-        rawlink(link);
-        try {
-            // Re-check: if it died since the check above, the link goes through its hub's loop, which
-            // may not run again soon (its owner may be blocked in a JDK call waiting for us).
-            if (!ready && waiter.await(timeout)) {
-                waiter.get(); // the link delivers null; anything else is a kill or timeout thrown at us
-            }
-        } finally {
-            unlink(link);
-            if (external != null) {
-                try {
-                    external.close();
-                } catch (Exception ignored) {
-                    // cannot fail
-                }
-            }
+        long nanos = Sync.nanos(true, timeout);
+        if (nanos != 0) {
+            links.await(nanos);
         }
         return ready;
     }
 
-    /** Waits for the result (null after a {@link GreenletExit} kill); rethrows the exception the greenlet died of. */
+    /**
+     * Waits for the result (null after a {@link GreenletExit} kill); throws the exception the greenlet
+     * died of: unchecked as itself, checked wrapped in a {@link CompletionException}.
+     */
     public T get() {
-        return get(null);
+        join();
+        return result();
     }
 
     /**
-     * Waits up to {@code timeout} for the result; rethrows the exception the greenlet died of.
+     * Waits up to {@code timeout} for the result; see {@link #get()}. {@code Duration.ZERO} does not
+     * wait (gevent's {@code get(block=False)}).
      *
      * @throws Timeout if it is not ready in time
      */
@@ -349,26 +322,69 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         if (!join(timeout)) {
             throw new Timeout(timeout);
         }
+        return result();
+    }
+
+    /**
+     * Waits for the result; if the greenlet died of an {@code X}, throws it as itself, so that the caller
+     * catches it by its type ({@code g.get(IOException.class)} in a {@code try ... catch (IOException e)});
+     * any other exception as {@link #get()} does.
+     */
+    public <X extends Exception> T get(Class<X> checked) throws X {
+        join();
         Throwable e = exception;
         if (e != null) {
-            throw Gevent.sneaky(e);
+            throw Rethrow.as(e, checked);
+        }
+        return value;
+    }
+
+    private T result() {
+        Throwable e = exception;
+        if (e != null) {
+            throw Rethrow.unchecked(e);
         }
         return value;
     }
 
     // ------------------------------------------------------------------ killing
 
-    /** Kills with {@link GreenletExit} and waits for the death. */
+    /** Kills with {@link GreenletExit} and waits for the death. Never throws for the greenlet's sake. */
     public void kill() {
-        kill(new GreenletExit(), true, null);
+        kill(new GreenletExit(), null);
+    }
+
+    /** Kills with {@link GreenletExit} and waits up to {@code timeout} for the death. */
+    public void kill(Duration timeout) {
+        kill(new GreenletExit(), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Raises {@code exception} in the greenlet and waits for the death. */
+    public void kill(Throwable exception) {
+        kill(exception, null);
+    }
+
+    /** Raises {@code exception} in the greenlet and waits up to {@code timeout} for the death. */
+    public void kill(Throwable exception, Duration timeout) {
+        killAsync(exception);
+        if (timeout == null) {
+            join();
+        } else {
+            join(timeout); // a kill or timeout aimed at the caller propagates: it is not ours to swallow
+        }
+    }
+
+    /** Kills with {@link GreenletExit} without waiting. */
+    public void killAsync() {
+        killAsync(new GreenletExit());
     }
 
     /**
-     * Raises {@code exception} in the greenlet at its blocking point (its {@code finally} blocks run);
-     * a greenlet not started yet never runs. With {@code block}, waits up to {@code timeout} (null: no
-     * limit) for it to die. Never throws, whatever happens to the greenlet.
+     * Raises {@code exception} in the greenlet without waiting: its {@code finally} blocks run. A
+     * greenlet whose body has not had its first turn never runs; otherwise the exception is delivered
+     * by a hub callback queued behind what is already runnable (gevent's order). Safe from any thread.
      */
-    public void kill(Throwable exception, boolean block, Duration timeout) {
+    public void killAsync(Throwable exception) {
         Objects.requireNonNull(exception, "exception");
         if (ready) {
             return;
@@ -378,21 +394,15 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
                 startTimer.close();
                 startTimer = null;
             }
-            if (!finishUnstarted(exception)) {
-                // At once, not from a later callback: a greenlet spawned but not yet running must
-                // find the kill before its task starts (then it never runs).
-                hub().throwTo(this, exception);
+            if (finishUnstarted(exception)) {
+                return;
+            }
+            if (!begun()) {
+                hub().throwTo(this, exception); // at once: it must find the kill before its task starts
+            } else {
+                hub().loop().runCallback(() -> hub().throwTo(this, exception));
             }
         });
-        if (block) {
-            try {
-                join(timeout);
-            } catch (Timeout | GreenletExit e) {
-                throw e; // the caller's own timeout or kill: not ours to swallow
-            } catch (RuntimeException ignored) {
-                // kill() never throws for the target's sake
-            }
-        }
     }
 
     @Override

@@ -63,13 +63,9 @@ public class Group implements Iterable<Greenlet<?>> {
         return g;
     }
 
-    /** Creates a greenlet running {@code task}, adds it and starts it. */
-    public Greenlet<Void> spawn(Runnable task) {
-        Objects.requireNonNull(task, "task");
-        return spawn(() -> {
-            task.run();
-            return null;
-        });
+    /** Creates a greenlet running {@code task} (which may throw checked exceptions), adds it and starts it. */
+    public Greenlet<Void> spawn(ThrowingRunnable<?> task) {
+        return spawn(Greenlet.callable(task));
     }
 
     /** Adds {@code greenlet} and starts it (gevent's {@code Group.start}). */
@@ -175,11 +171,17 @@ public class Group implements Iterable<Greenlet<?>> {
     }
 
     /**
-     * Blocks until a greenlet can be added without blocking, up to {@code timeout} (null: no limit).
+     * Blocks until a greenlet can be added without blocking, up to {@code timeout} (a plain group never
+     * blocks).
      *
      * @return {@link #freeCount()} when it returned
      */
     public int waitAvailable(Duration timeout) {
+        return freeCount();
+    }
+
+    /** Blocks until a greenlet can be added without blocking (a plain group never blocks). */
+    public int waitAvailable() {
         return freeCount();
     }
 
@@ -201,31 +203,66 @@ public class Group implements Iterable<Greenlet<?>> {
      * @return whether it became empty
      */
     public boolean join(Duration timeout) {
-        return join(timeout, false);
+        return join(Objects.requireNonNull(timeout, "timeout"), false);
     }
 
     /**
-     * Like {@link #join(Duration)}; with {@code raiseError}, then rethrows the exception of the first
-     * member (of those present at the call) that failed.
+     * Waits until the group is empty, then throws the exception of the first member (of those present
+     * at the call) that failed (gevent's {@code join(raise_error=True)}; unchecked as itself, checked in
+     * a {@link java.util.concurrent.CompletionException}).
      */
-    public boolean join(Duration timeout, boolean raiseError) {
+    public void joinOrThrow() {
+        join(null, true);
+    }
+
+    /** {@link #joinOrThrow()} for at most {@code timeout}; returns whether the group became empty. */
+    public boolean joinOrThrow(Duration timeout) {
+        return join(Objects.requireNonNull(timeout, "timeout"), true);
+    }
+
+    private boolean join(Duration timeout, boolean raiseError) {
         sync.touch();
         List<Greenlet<?>> before = raiseError ? greenlets() : List.of();
         if (sync.shared) {
-            empty.sync.shared = true;
+            empty.links.shared = true;
         }
-        boolean done = empty.await(timeout);
+        boolean done = timeout == null ? empty.await() : empty.await(timeout);
         for (Greenlet<?> g : before) {
             if (g.ready() && g.exception() != null) {
-                throw Sync.sneaky(g.exception());
+                throw Rethrow.unchecked(g.exception());
             }
         }
         return done;
     }
 
-    /** Kills every member with {@link GreenletExit} and waits for them to die. */
+    /** Kills every member (except the calling greenlet) with {@link GreenletExit} and waits for them to die. */
     public void kill() {
         kill(new GreenletExit(), true, null);
+    }
+
+    /** Kills every member with {@link GreenletExit}, waiting up to {@code timeout} for them to die. */
+    public void kill(Duration timeout) {
+        kill(new GreenletExit(), true, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Raises {@code exception} in every member and waits for them to die. */
+    public void kill(Throwable exception) {
+        kill(exception, true, null);
+    }
+
+    /** Raises {@code exception} in every member, waiting up to {@code timeout} for them to die. */
+    public void kill(Throwable exception, Duration timeout) {
+        kill(exception, true, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Kills every member with {@link GreenletExit} without waiting. */
+    public void killAsync() {
+        kill(new GreenletExit(), false, null);
+    }
+
+    /** Raises {@code exception} in every member without waiting. */
+    public void killAsync(Throwable exception) {
+        kill(exception, false, null);
     }
 
     /**
@@ -233,7 +270,7 @@ public class Group implements Iterable<Greenlet<?>> {
      * waits up to {@code timeout} (null: no limit) for them to die, killing greenlets added meanwhile
      * too. Never throws for the members' sake.
      */
-    public void kill(Throwable exception, boolean block, Duration timeout) {
+    private void kill(Throwable exception, boolean block, Duration timeout) {
         Objects.requireNonNull(exception, "exception");
         long deadline = timeout == null ? 0 : System.nanoTime() + Sync.nanos(true, timeout);
         RawGreenlet me = currentIsMember() ? RawGreenlet.getcurrent() : null;
@@ -244,40 +281,45 @@ public class Group implements Iterable<Greenlet<?>> {
             if (victims.isEmpty()) {
                 return;
             }
-            for (Greenlet<?> g : victims) {
-                g.kill(exception, false, null);
-            }
+            Gevent.killallAsync(victims, exception);
             if (!block) {
                 return;
             }
-            Duration left = null;
-            if (timeout != null) {
+            List<Greenlet<?>> dead;
+            if (timeout == null) {
+                dead = Gevent.await(victims);
+            } else {
                 long n = deadline - System.nanoTime();
                 if (n <= 0) {
                     return;
                 }
-                left = Duration.ofNanos(n);
+                dead = Gevent.await(victims, Duration.ofNanos(n));
             }
-            List<Greenlet<?>> dead = Gevent.await(victims, left, -1);
             if (dead.size() < victims.size()) {
                 return; // out of time
             }
         }
     }
 
-    /**
-     * Kills one member with {@code exception}; with {@code block}, waits up to {@code timeout} (null:
-     * no limit) for it to die. Does nothing if it is not a member.
-     */
-    public void killone(Greenlet<?> greenlet, Throwable exception, boolean block, Duration timeout) {
+    /** Kills one member with {@link GreenletExit} and waits for it to die; does nothing if it is not a member. */
+    public void killone(Greenlet<?> greenlet) {
         if (contains(greenlet)) {
-            greenlet.kill(exception, block, timeout);
+            greenlet.kill();
         }
     }
 
-    /** Kills one member with {@link GreenletExit} and waits for it to die. */
-    public void killone(Greenlet<?> greenlet) {
-        killone(greenlet, new GreenletExit(), true, null);
+    /** Raises {@code exception} in one member and waits for it to die; does nothing if it is not a member. */
+    public void killone(Greenlet<?> greenlet, Throwable exception) {
+        if (contains(greenlet)) {
+            greenlet.kill(exception);
+        }
+    }
+
+    /** Kills one member with {@link GreenletExit}, waiting up to {@code timeout}; does nothing if it is not a member. */
+    public void killone(Greenlet<?> greenlet, Duration timeout) {
+        if (contains(greenlet)) {
+            greenlet.kill(timeout);
+        }
     }
 
     // ------------------------------------------------------------------ mapping
@@ -290,8 +332,10 @@ public class Group implements Iterable<Greenlet<?>> {
         if (currentIsMember()) {
             try {
                 return task.call();
+            } catch (RuntimeException e) {
+                throw e;
             } catch (Exception e) {
-                throw Sync.sneaky(e);
+                throw new java.util.concurrent.CompletionException(e); // the rule of get()
             }
         }
         return spawn(task).get();

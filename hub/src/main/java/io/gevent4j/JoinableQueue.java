@@ -1,6 +1,7 @@
 package io.gevent4j;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A {@link Queue} that counts unfinished tasks (gevent's {@code JoinableQueue}): every insertion adds
@@ -69,20 +70,24 @@ public class JoinableQueue<T> extends Queue<T> {
 
     /** Blocks until every inserted item was marked done. */
     public void join() {
-        join(null);
+        if (sync.shared) {
+            done.links.shared = true;
+        }
+        done.await();
     }
 
     /**
-     * Blocks until every inserted item was marked done or {@code timeout} passes (null: no limit).
+     * Blocks until every inserted item was marked done or {@code timeout} passes.
      *
      * @return whether the count reached zero
      */
     public boolean join(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
         if (done.isSet()) {
             return true;
         }
         if (sync.shared) {
-            done.sync.shared = true;
+            done.links.shared = true;
         }
         return done.await(timeout);
     }

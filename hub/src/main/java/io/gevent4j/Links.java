@@ -1,89 +1,212 @@
 package io.gevent4j;
 
 import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.Waiter;
+import io.gevent4j.loop.Loop;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
- * The {@link io.gevent4j.hub.Waitable#rawlink rawlink} callbacks of an {@link Event} or
- * {@link AsyncResult}: one-shot, run in order on the owning hub's thread in a loop callback, never
- * synchronously inside {@code rawlink}. Guarded by the owner's {@link Sync}.
+ * The one base for everything that can be waited on (gevent's {@code AbstractLinkable}), as a
+ * component: {@link Event}, {@link AsyncResult} and {@link Greenlet} each own one. It keeps an ordered
+ * list of links - callbacks and the {@link io.gevent4j.hub.Waiter}s of waiting greenlets alike - and
+ * notifies them once the owner is ready.
+ *
+ * <h2>Notifying, gevent's order</h2>
+ * When the owner becomes ready (or a link is added to a ready owner) a notification is scheduled as a
+ * loop callback on the owner's hub, behind what is already pending. It calls the links present when it
+ * starts, oldest first, each once. A link that wakes a greenlet of the hub (a waiter's switch, a
+ * {@link Greenlet#link} greenlet) makes that greenlet run at once, before the next link is called, as
+ * gevent's hub switches into it: the notification pauses and continues right after the greenlet
+ * blocks or ends. Links added meanwhile are notified by a further notification. A link of another
+ * hub's waiter is handed to that hub (its greenlet runs there) and the notification goes on.
+ *
+ * <h2>Threads</h2>
+ * {@link #add}, {@link #remove} and {@link #checkAndNotify} may be called from any thread; links are
+ * called on the hub's thread only, in loop callbacks, never inside {@code add}. The link list is
+ * guarded by this object's monitor, never held while a link runs.
  */
 final class Links {
-    private final Sync sync;
-    /** Waiting for the next firing. */
-    private ArrayList<Runnable> links = new ArrayList<>(2);
-    /** Captured by a firing, to run in the scheduled callback. */
-    private ArrayList<Runnable> firing = new ArrayList<>(2);
+    private final Hub hub;
+    private final BooleanSupplier ready;
+    private final ArrayDeque<Runnable> links = new ArrayDeque<>(2);
+    /** A notification is queued or running. */
     private boolean scheduled;
+    /** Links of the running notification still to call (the ones present when it started). */
+    private int round;
+    private final Runnable notifier = this::notifyLinks;
 
-    Links(Sync sync) {
-        this.sync = sync;
+    /** Links notified on {@code hub} once {@code ready} holds (a volatile read of the owner's state). */
+    Links(Hub hub, BooleanSupplier ready) {
+        this.hub = Objects.requireNonNull(hub, "hub");
+        this.ready = ready;
     }
 
-    /** Under the lock. {@code ready}: the owner is ready, notify soon. */
-    void add(Runnable callback, boolean ready) {
+    Hub hub() {
+        return hub;
+    }
+
+    /** Adds {@code callback} at the end; if the owner is ready, it is notified soon (never synchronously). */
+    void add(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        if (ready) {
-            firing.add(callback);
-            schedule();
-        } else {
+        synchronized (this) {
             links.add(callback);
         }
+        checkAndNotify();
     }
 
-    /** Under the lock. */
-    boolean remove(Runnable callback) {
-        return removeFrom(links, callback) || removeFrom(firing, callback);
-    }
-
-    private static boolean removeFrom(ArrayList<Runnable> list, Runnable callback) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i) == callback || list.get(i).equals(callback)) {
-                list.remove(i);
+    /** Removes {@code callback} (the first equal link) if it was not notified yet. */
+    synchronized boolean remove(Runnable callback) {
+        int i = 0;
+        for (var it = links.iterator(); it.hasNext(); i++) {
+            Runnable r = it.next();
+            if (r == callback || r.equals(callback)) {
+                it.remove();
+                if (i < round) {
+                    round--; // it was due in the running notification
+                }
                 return true;
             }
         }
         return false;
     }
 
-    /** Under the lock: the owner became ready; the links registered now will run. */
-    void fire() {
-        if (!links.isEmpty()) {
-            firing.addAll(links);
-            links.clear();
-            schedule();
+    /** Set, for good, once a thread other than the hub's used the owner: it may become ready from there. */
+    volatile boolean shared;
+
+    /** Marks the owner shared when the caller is not on the hub's thread. */
+    void touch() {
+        if (!shared && !hub.inHubThread()) {
+            shared = true;
         }
     }
 
-    private void schedule() {
-        if (!scheduled) {
-            scheduled = true;
-            try {
-                sync.hub.loop().execute(this::notifyLinks);
-            } catch (RejectedExecutionException e) {
-                firing.clear(); // the hub was destroyed: nobody is left to notify
+    /**
+     * The wait of every linkable (gevent's {@code _wait_core}): links a {@link Waiter} of the caller's
+     * hub, parks until it is notified or {@code nanos} pass (negative: no limit), unlinks it. A waiter on
+     * another hub, or on a shared owner, announces an external wait so that its hub does not conclude it
+     * would block forever.
+     *
+     * @return true when notified, false when the time ran out
+     * @throws Error the kill or {@link Timeout} aimed at the waiting greenlet
+     */
+    boolean await(long nanos) {
+        Hub here = Hub.current();
+        Waiter<Object> w = new Waiter<>(here);
+        add(w);
+        AutoCloseable external = null;
+        try {
+            if (here != hub && ready.getAsBoolean()) {
+                // Became ready from another thread while we linked: the notification runs on its hub's
+                // loop, which may not run again soon (its owner may be blocked waiting for us).
+                return true;
+            }
+            if (here != hub || shared) {
+                external = here.externalWait();
+            }
+            if (nanos < 0 || nanos >= Sync.FOREVER) {
+                w.get();
+                return true;
+            }
+            if (w.await(nanos, TimeUnit.NANOSECONDS)) {
+                w.get(); // a kill or timeout thrown in comes out here
+                return true;
+            }
+            return false;
+        } finally {
+            remove(w);
+            Sync.close(external);
+        }
+    }
+
+    /** Number of links not notified yet. */
+    synchronized int size() {
+        return links.size();
+    }
+
+    /**
+     * Schedules a notification if the owner is ready and links wait; call it after the owner became
+     * ready. The waiters of other hubs are woken at once instead: their greenlets run on their own hubs,
+     * and their wake-up must not wait for this hub's loop to run (its owner may be blocked waiting for
+     * them).
+     */
+    void checkAndNotify() {
+        ArrayList<Waiter<?>> foreign = null;
+        boolean schedule = false;
+        synchronized (this) {
+            if (links.isEmpty() || !ready.getAsBoolean()) {
+                return;
+            }
+            int i = 0;
+            for (var it = links.iterator(); it.hasNext(); i++) {
+                if (it.next() instanceof Waiter<?> w && w.hub() != hub) {
+                    it.remove();
+                    if (i < round) {
+                        round--;
+                    }
+                    i--;
+                    if (foreign == null) {
+                        foreign = new ArrayList<>(2);
+                    }
+                    foreign.add(w);
+                }
+            }
+            if (!scheduled && !links.isEmpty()) {
+                scheduled = schedule = true;
+            }
+        }
+        if (foreign != null) {
+            for (Waiter<?> w : foreign) {
+                w.run(); // thread-safe: queued on the waiter's own hub
+            }
+        }
+        if (!schedule) {
+            return;
+        }
+        try {
+            hub.loop().execute(notifier);
+        } catch (RejectedExecutionException e) {
+            synchronized (this) { // the hub is gone: nobody is left to notify
+                links.clear();
+                scheduled = false;
             }
         }
     }
 
-    /** On the hub: runs each captured link still registered, once, in order. */
+    /** On the hub: calls the links of this round one by one, pausing after one that switched to a greenlet. */
     private void notifyLinks() {
-        ArrayList<Runnable> batch;
-        synchronized (sync) {
-            scheduled = false;
-            batch = firing;
-            firing = new ArrayList<>(2);
-        }
-        Hub hub = sync.hub;
-        for (Runnable r : batch) {
-            try {
-                r.run();
-            } catch (Throwable t) {
-                hub.handleError(r, t);
+        Loop loop = hub.loop();
+        synchronized (this) {
+            if (round == 0) {
+                round = links.size();
             }
         }
+        while (true) {
+            Runnable link;
+            synchronized (this) {
+                if (round == 0 || links.isEmpty()) {
+                    round = 0;
+                    scheduled = false;
+                    break;
+                }
+                round--;
+                link = links.poll();
+            }
+            try {
+                link.run();
+            } catch (Throwable t) {
+                hub.handleError(link, t);
+            }
+            if (loop.hasNext()) {
+                loop.executeNext(notifier); // the greenlet it woke runs first, then the rest of the round
+                return;
+            }
+        }
+        checkAndNotify(); // links that arrived during the round
     }
 }

@@ -1,6 +1,7 @@
 package io.gevent4j;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A {@link Group} of at most {@code size} greenlets (gevent's {@code Pool}): {@link #spawn} and
@@ -36,20 +37,24 @@ public class Pool extends Group {
     /** Adds {@code greenlet}, blocking while the pool is full. */
     @Override
     public void add(Greenlet<?> greenlet) {
-        add(greenlet, true, null);
+        add(greenlet, Sync.nanos(true, null));
     }
 
     /**
-     * Adds {@code greenlet}, waiting for a free slot if {@code blocking}, up to {@code timeout} (null:
-     * no limit).
+     * Adds {@code greenlet}, waiting up to {@code timeout} for a free slot ({@code Duration.ZERO}: only
+     * if one is free now, gevent's {@code add(blocking=False)}).
      *
      * @throws Queue.Full if no slot became free
      */
-    public void add(Greenlet<?> greenlet, boolean blocking, Duration timeout) {
+    public void add(Greenlet<?> greenlet, Duration timeout) {
+        add(greenlet, Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    private void add(Greenlet<?> greenlet, long nanos) {
         if (contains(greenlet)) {
             return;
         }
-        if (!slots.acquire(blocking, timeout)) {
+        if (!slots.acquire(nanos)) {
             throw new Queue.Full();
         }
         if (!addMember(greenlet)) {
@@ -75,13 +80,20 @@ public class Pool extends Group {
     }
 
     /**
-     * Blocks until a slot is free (without taking it), up to {@code timeout} (null: no limit).
+     * Blocks until a slot is free (without taking it), up to {@code timeout}.
      *
      * @return the free slots when it returned (0: the time ran out)
      */
     @Override
     public int waitAvailable(Duration timeout) {
-        slots.await(timeout);
+        slots.await(Objects.requireNonNull(timeout, "timeout"));
+        return freeCount();
+    }
+
+    /** Blocks until a slot is free, without taking it; returns the free slots. */
+    @Override
+    public int waitAvailable() {
+        slots.await();
         return freeCount();
     }
 

@@ -37,18 +37,23 @@ public class Queue<T> extends SimpleQueue<T> {
         super(maxsize, storage);
     }
 
-    /** Same as {@link #shutdown(boolean) shutdown(false)}. */
+    /**
+     * Shuts the queue down for good: insertions throw {@link ShutDown}; removals drain what is left and
+     * then throw {@link ShutDown}. Blocked putters, and getters that find nothing, are woken with it.
+     */
     public void shutdown() {
         shutdown(false);
     }
 
     /**
-     * Shuts the queue down for good: insertions throw {@link ShutDown}; removals drain what is left and
-     * then throw {@link ShutDown}. Blocked putters, and getters that find nothing, are woken with it.
-     *
-     * @param immediate also discard the items left (removals throw at once)
+     * Shuts the queue down for good and discards the items left (Python's
+     * {@code shutdown(immediate=True)}): insertions and removals throw {@link ShutDown} at once.
      */
-    public void shutdown(boolean immediate) {
+    public void shutdownNow() {
+        shutdown(true);
+    }
+
+    private void shutdown(boolean immediate) {
         sync.touch();
         synchronized (sync) {
             shutdown = true;
@@ -62,7 +67,7 @@ public class Queue<T> extends SimpleQueue<T> {
         }
     }
 
-    /** True once {@link #shutdown(boolean)} was called. */
+    /** True once {@link #shutdown()} or {@link #shutdownNow()} was called. */
     public boolean isShutdown() {
         synchronized (sync) {
             return shutdown;

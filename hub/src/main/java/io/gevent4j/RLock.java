@@ -25,39 +25,34 @@ import java.util.function.IntSupplier;
  */
 public final class RLock {
     private final Sync sync;
-    private final Sync.WaitList waiters = new Sync.WaitList();
-    private final IntSupplier free = () -> this.owner == null ? 1 : 0;
+    private final Sync.WaitList waiters;
     private Thread owner;
     private int count;
 
     /** A free lock belonging to the current thread's hub. */
     public RLock() {
         this.sync = new Sync(Hub.current());
+        this.waiters = sync.waitList(() -> this.owner == null ? 1 : 0);
     }
 
     /** Acquires the lock, blocking while another greenlet holds it. */
     public void acquire() {
-        acquire(true, null);
+        acquire(-1);
     }
 
     /**
-     * Acquires the lock, waiting up to {@code timeout} (null: no limit).
+     * Acquires the lock, waiting up to {@code timeout} ({@code Duration.ZERO}: only if it is free now,
+     * gevent's {@code acquire(blocking=False)}).
      *
      * @return false if it was not acquired in time
      */
     public boolean acquire(Duration timeout) {
-        return acquire(true, timeout);
+        return acquire(Sync.nanos(true, java.util.Objects.requireNonNull(timeout, "timeout")));
     }
 
-    /**
-     * gevent's {@code acquire(blocking, timeout)}.
-     *
-     * @return whether the lock was acquired
-     */
-    public boolean acquire(boolean blocking, Duration timeout) {
+    private boolean acquire(long nanos) {
         sync.touch();
         Thread me = Thread.currentThread();
-        long nanos = Sync.nanos(blocking, timeout);
         synchronized (sync) {
             if (tryTake(me)) {
                 return true;
@@ -66,12 +61,12 @@ public final class RLock {
                 return false;
             }
         }
-        return sync.acquire(waiters, free, () -> tryTake(me), nanos);
+        return sync.acquire(waiters, () -> tryTake(me), nanos);
     }
 
     /** Acquires the lock if that does not block. */
     public boolean tryAcquire() {
-        return acquire(false, null);
+        return acquire(0);
     }
 
     /** Acquires the lock and returns a handle whose {@code close()} releases it once. */
@@ -90,7 +85,7 @@ public final class RLock {
             count++;
             return true;
         }
-        if (owner == null && waiters.signalled == 0) {
+        if (owner == null && waiters.reserved == 0) {
             owner = me;
             count = 1;
             return true;
@@ -113,7 +108,7 @@ public final class RLock {
             }
             if (--count == 0) {
                 owner = null;
-                waiters.wake(1);
+                waiters.wake();
             }
         }
     }
@@ -142,7 +137,7 @@ public final class RLock {
     /** Parked and woken-not-yet-running waiters (for leak checks). */
     int waiters() {
         synchronized (sync) {
-            return waiters.waiting() + waiters.signalled;
+            return waiters.waiting() + waiters.reserved;
         }
     }
 
@@ -150,7 +145,7 @@ public final class RLock {
     public String toString() {
         synchronized (sync) {
             return "RLock[" + (owner == null ? "free" : "held by " + owner + " x" + count) + ", waiters="
-                    + (waiters.waiting() + waiters.signalled) + "]";
+                    + (waiters.waiting() + waiters.reserved) + "]";
         }
     }
 }

@@ -4,6 +4,7 @@ import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.Waitable;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 
@@ -28,9 +29,8 @@ import java.util.function.IntSupplier;
  */
 public class Semaphore implements Waitable {
     final Sync sync;
-    private final Sync.WaitList waiters = new Sync.WaitList();
+    private final Sync.WaitList waiters;
     private final Links links;
-    private final IntSupplier counterFn = () -> this.counter;
     private final Sync.Attempt take = this::tryTake;
     private final Sync.Attempt peek = this::tryPeek;
     private int counter;
@@ -50,7 +50,8 @@ public class Semaphore implements Waitable {
             throw new IllegalArgumentException("semaphore initial value must be >= 0: " + value);
         }
         this.sync = new Sync(Hub.current());
-        this.links = new Links(sync);
+        this.waiters = sync.waitList(() -> this.counter);
+        this.links = new Links(sync.hub, this::ready);
         this.counter = value;
     }
 
@@ -80,45 +81,38 @@ public class Semaphore implements Waitable {
         }
     }
 
+
+
     /** Runs {@code callback} once, in a callback on the hub, when the semaphore is ready. */
     @Override
     public void rawlink(Runnable callback) {
         sync.touch();
-        synchronized (sync) {
-            links.add(callback, ready());
-        }
+        links.add(callback);
     }
 
     @Override
     public boolean unlink(Runnable callback) {
-        synchronized (sync) {
-            return links.remove(callback);
-        }
+        return links.remove(callback);
     }
 
     /** Takes a permit, blocking until one is available. */
     public void acquire() {
-        acquire(true, null);
+        acquire(-1);
     }
 
     /**
-     * Takes a permit, waiting up to {@code timeout} (null: no limit).
+     * Takes a permit, waiting up to {@code timeout} ({@code Duration.ZERO}: only if one is free now,
+     * gevent's {@code acquire(blocking=False)}).
      *
      * @return false if none became available in time
      */
     public boolean acquire(Duration timeout) {
-        return acquire(true, timeout);
+        return acquire(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
     }
 
-    /**
-     * gevent's {@code acquire(blocking, timeout)}: takes a permit; without {@code blocking}, only if
-     * one is available now.
-     *
-     * @return whether a permit was taken
-     */
-    public boolean acquire(boolean blocking, Duration timeout) {
+    /** {@code nanos}: 0 do not wait, negative no limit. */
+    boolean acquire(long nanos) {
         sync.touch();
-        long nanos = Sync.nanos(blocking, timeout);
         synchronized (sync) {
             if (tryTake()) {
                 return true;
@@ -127,12 +121,12 @@ public class Semaphore implements Waitable {
                 return false;
             }
         }
-        return sync.acquire(waiters, counterFn, take, nanos);
+        return sync.acquire(waiters, take, nanos);
     }
 
     /** Takes a permit if one is available now (never blocks). */
     public boolean tryAcquire() {
-        return acquire(false, null);
+        return acquire(0);
     }
 
     /** Acquires a permit and returns a handle whose {@code close()} releases it. */
@@ -152,11 +146,9 @@ public class Semaphore implements Waitable {
         synchronized (sync) {
             checkRelease(counter);
             counter++;
-            waiters.wake(counter);
-            if (counter > waiters.signalled) {
-                links.fire();
-            }
+            waiters.wake();
         }
+        links.checkAndNotify();
     }
 
     /** Under the lock, before a release: {@link BoundedSemaphore} refuses one too many. */
@@ -164,24 +156,35 @@ public class Semaphore implements Waitable {
     }
 
     /**
-     * Blocks until a permit is available without taking it (gevent's {@code wait}), up to
-     * {@code timeout} (null: no limit).
+     * Blocks until a permit is available without taking it (gevent's {@code wait}).
+     *
+     * @return the permits available when it returned (at least 1)
+     */
+    public int await() {
+        return awaitNanos(-1);
+    }
+
+    /**
+     * Blocks until a permit is available without taking it (gevent's {@code wait}), up to {@code timeout}.
      *
      * @return the permits available when it returned (at least 1), or 0 when the time ran out
      */
     public int await(Duration timeout) {
+        return awaitNanos(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")));
+    }
+
+    private int awaitNanos(long nanos) {
         sync.touch();
-        long nanos = Sync.nanos(true, timeout);
         synchronized (sync) {
             if (tryPeek()) {
                 return counter;
             }
         }
-        return sync.acquire(waiters, counterFn, peek, nanos) ? Math.max(1, counter()) : 0;
+        return sync.acquire(waiters, peek, nanos) ? Math.max(1, counter()) : 0;
     }
 
     private boolean tryTake() {
-        if (counter > waiters.signalled) {
+        if (counter > waiters.reserved) {
             counter--;
             return true;
         }
@@ -190,13 +193,13 @@ public class Semaphore implements Waitable {
 
     /** An acquire would not block: a permit is free that no woken waiter was promised. */
     private boolean tryPeek() {
-        return counter > waiters.signalled;
+        return counter > waiters.reserved;
     }
 
     /** Parked and woken-not-yet-running waiters (for leak checks). */
     int waiters() {
         synchronized (sync) {
-            return waiters.waiting() + waiters.signalled;
+            return waiters.waiting() + waiters.reserved;
         }
     }
 
@@ -204,7 +207,7 @@ public class Semaphore implements Waitable {
     public String toString() {
         synchronized (sync) {
             return getClass().getSimpleName() + "[counter=" + counter + ", waiters="
-                    + (waiters.waiting() + waiters.signalled) + "]";
+                    + (waiters.waiting() + waiters.reserved) + "]";
         }
     }
 }

@@ -31,17 +31,17 @@ import java.util.function.IntSupplier;
  * <table>
  * <caption>operations</caption>
  * <tr><th></th><th>blocks</th><th>with a timeout</th><th>never blocks</th></tr>
- * <tr><td>insert</td><td>{@link #put(Object)}</td><td>{@link #put(Object, boolean, Duration)} (throws
+ * <tr><td>insert</td><td>{@link #put(Object)}</td><td>{@link #put(Object, Duration)} (throws
  * {@link Queue.Full}), {@link #offer(Object, long, TimeUnit)}</td><td>{@link #putNowait} / {@link #add}
  * (throw {@link Queue.Full}), {@link #offer(Object)} (false)</td></tr>
- * <tr><td>remove</td><td>{@link #get()}, {@link #take()}</td><td>{@link #get(boolean, Duration)} (throws
+ * <tr><td>remove</td><td>{@link #get()}, {@link #take()}</td><td>{@link #get(Duration)} (throws
  * {@link Queue.Empty}), {@link #poll(long, TimeUnit)} (null)</td><td>{@link #getNowait} / {@link #remove()}
  * (throw {@link Queue.Empty}), {@link #poll()} (null)</td></tr>
- * <tr><td>examine</td><td>{@link #peek(boolean, Duration)} with {@code block}</td><td>the same</td>
+ * <tr><td>examine</td><td>{@link #peekWait()}</td><td>{@link #peekWait(Duration)}</td>
  * <td>{@link #peekNowait} / {@link #element()} (throw {@link Queue.Empty}), {@link #peek()} (null)</td></tr>
  * </table>
  * Beware: gevent's {@code peek()} blocks; the JDK's {@link #peek()} (which this class must honour)
- * returns null at once. gevent's blocking peek is {@code peek(true, timeout)}. The {@link #iterator()}
+ * returns null at once. gevent's blocking peek is {@link #peekWait()}. The {@link #iterator()}
  * is the JDK's non-destructive snapshot, not gevent's consuming iteration. Items may not be null.
  *
  * <h2>Threads, kills, timeouts</h2>
@@ -58,10 +58,8 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
     final Sync sync;
     final java.util.Queue<T> items;
     private final int maxsize;
-    final Sync.WaitList getters = new Sync.WaitList();
-    final Sync.WaitList putters = new Sync.WaitList();
-    private final IntSupplier itemCount = this::itemCount;
-    private final IntSupplier space = this::space;
+    final Sync.WaitList getters;
+    final Sync.WaitList putters;
     /** Guarded by the lock; set by {@link Queue#shutdown(boolean)}. */
     boolean shutdown;
 
@@ -79,6 +77,8 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         this.sync = new Sync(Hub.current());
         this.items = storage;
         this.maxsize = Math.max(0, maxsize);
+        this.getters = sync.waitList(this::itemCount);
+        this.putters = sync.waitList(this::space);
     }
 
     // ------------------------------------------------------------------ hooks (under the lock)
@@ -101,8 +101,8 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
 
     /** Under the lock: items changed, serve the waiters. */
     final void changed() {
-        getters.wake(items.size());
-        putters.wake(space());
+        getters.wake();
+        putters.wake();
     }
 
     // ------------------------------------------------------------------ gevent's API
@@ -139,65 +139,77 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
     /** Inserts {@code item}, blocking while the queue is full. */
     @Override
     public void put(T item) {
-        put(item, true, null);
+        if (!insert(item, -1)) {
+            throw new Queue.Full(); // cannot happen: no limit
+        }
     }
 
     /**
-     * Inserts {@code item} (gevent's {@code put(item, block, timeout)}): without {@code block}, or when
-     * {@code timeout} (null: no limit) runs out, throws {@link Queue.Full} if there is no room.
+     * Inserts {@code item}, waiting up to {@code timeout} for room (gevent's {@code put(item, timeout=...)};
+     * {@code Duration.ZERO} does not wait).
      *
+     * @throws Queue.Full if there was no room in time
      * @throws Queue.ShutDown if the queue was shut down
      */
-    public void put(T item, boolean block, Duration timeout) {
-        if (!insert(item, Sync.nanos(block, timeout))) {
+    public void put(T item, Duration timeout) {
+        if (!insert(item, Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")))) {
             throw new Queue.Full();
         }
     }
 
     /** Inserts {@code item} without blocking, or throws {@link Queue.Full}. */
     public void putNowait(T item) {
-        put(item, false, null);
+        if (!insert(item, 0)) {
+            throw new Queue.Full();
+        }
     }
 
     /** Removes and returns the next item, blocking while the queue is empty. */
     public T get() {
-        return get(true, null);
+        return orEmpty(extract(-1, true));
     }
 
     /**
-     * Removes and returns the next item (gevent's {@code get(block, timeout)}): without {@code block},
-     * or when {@code timeout} (null: no limit) runs out, throws {@link Queue.Empty} if there is none.
+     * Removes and returns the next item, waiting up to {@code timeout} for one (gevent's
+     * {@code get(timeout=...)}; {@code Duration.ZERO} does not wait).
      *
+     * @throws Queue.Empty if none came in time
      * @throws Queue.ShutDown if the queue was shut down and is empty
      */
-    public T get(boolean block, Duration timeout) {
-        T v = extract(Sync.nanos(block, timeout), true);
-        if (v == null) {
-            throw new Queue.Empty();
-        }
-        return v;
+    public T get(Duration timeout) {
+        return orEmpty(extract(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")), true));
     }
 
     /** Removes and returns the next item without blocking, or throws {@link Queue.Empty}. */
     public T getNowait() {
-        return get(false, null);
+        return orEmpty(extract(0, true));
+    }
+
+    /** Returns the next item without removing it, blocking until there is one (gevent's blocking {@code peek()}). */
+    public T peekWait() {
+        return orEmpty(extract(-1, false));
     }
 
     /**
-     * Returns the next item without removing it (gevent's blocking {@code peek(block, timeout)}); throws
-     * {@link Queue.Empty} when there is none without {@code block} or in time.
+     * Returns the next item without removing it, waiting up to {@code timeout} for one (gevent's
+     * {@code peek(timeout=...)}).
+     *
+     * @throws Queue.Empty if none came in time
      */
-    public T peek(boolean block, Duration timeout) {
-        T v = extract(Sync.nanos(block, timeout), false);
-        if (v == null) {
-            throw new Queue.Empty();
-        }
-        return v;
+    public T peekWait(Duration timeout) {
+        return orEmpty(extract(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")), false));
     }
 
     /** The next item without removing it, or throws {@link Queue.Empty}. */
     public T peekNowait() {
-        return peek(false, null);
+        return orEmpty(extract(0, false));
+    }
+
+    private static <T> T orEmpty(T v) {
+        if (v == null) {
+            throw new Queue.Empty();
+        }
+        return v;
     }
 
     // ------------------------------------------------------------------ the two operations
@@ -214,17 +226,17 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
                 return false;
             }
         }
-        return sync.acquire(putters, space, () -> tryInsert(item), nanos);
+        return sync.acquire(putters, () -> tryInsert(item), nanos);
     }
 
     private boolean tryInsert(T item) {
         if (shutdown) {
             throw new Queue.ShutDown();
         }
-        if (space() > putters.signalled) {
+        if (space() > putters.reserved) {
             items.add(item);
             onPut();
-            getters.wake(items.size());
+            getters.wake();
             return true;
         }
         return false;
@@ -240,7 +252,7 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
             }
         }
         Object[] out = new Object[1];
-        sync.acquire(getters, itemCount, () -> (out[0] = tryExtract(remove)) != null, nanos);
+        sync.acquire(getters, () -> (out[0] = tryExtract(remove)) != null, nanos);
         @SuppressWarnings("unchecked")
         T v = (T) out[0];
         return v;
@@ -248,12 +260,12 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
 
     private T tryExtract(boolean remove) {
         int n = items.size();
-        if (n > getters.signalled || (n > 0 && (shutdown || !remove))) {
+        if (n > getters.reserved || (n > 0 && (shutdown || !remove))) {
             if (!remove) {
                 return items.peek();
             }
             T v = items.poll();
-            putters.wake(space());
+            putters.wake();
             return v;
         }
         if (shutdown) {
@@ -267,7 +279,7 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
     /** Same as {@link #get()}. */
     @Override
     public T take() {
-        return get(true, null);
+        return get();
     }
 
     /** Inserts without blocking; false if the queue is full. */
@@ -378,7 +390,7 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         sync.touch();
         ArrayList<T> out = new ArrayList<>();
         synchronized (sync) {
-            while (out.size() < maxElements && items.size() > getters.signalled) {
+            while (out.size() < maxElements && items.size() > getters.reserved) {
                 out.add(items.poll());
             }
             if (!out.isEmpty()) {
@@ -439,14 +451,14 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
     /** Greenlets waiting to get, including woken ones not yet running (for leak checks). */
     int waitingGetters() {
         synchronized (sync) {
-            return getters.waiting() + getters.signalled;
+            return getters.waiting() + getters.reserved;
         }
     }
 
     /** Greenlets waiting to put, including woken ones not yet running (for leak checks). */
     int waitingPutters() {
         synchronized (sync) {
-            return putters.waiting() + putters.signalled;
+            return putters.waiting() + putters.reserved;
         }
     }
 
@@ -454,7 +466,7 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
     public String toString() {
         synchronized (sync) {
             return getClass().getSimpleName() + "[maxsize=" + maxsize + ", items=" + items.size() + ", getters="
-                    + (getters.waiting() + getters.signalled) + ", putters=" + (putters.waiting() + putters.signalled)
+                    + (getters.waiting() + getters.reserved) + ", putters=" + (putters.waiting() + putters.reserved)
                     + (shutdown ? ", shut down]" : "]");
         }
     }

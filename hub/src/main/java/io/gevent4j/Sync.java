@@ -4,31 +4,41 @@ import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.Waiter;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 /**
- * What every cooperative primitive shares: the hub it belongs to, the lock that guards its state, FIFO
- * lists of parked waiters with wake-up reservations, and the one blocking loop.
+ * What the resource-style primitives share (queues, channels, semaphores, locks): the hub they belong
+ * to, the lock that guards their state, FIFO lists of parked waiters, and the one blocking loop.
+ * (Things that are waited on until they "have happened" - events, results, greenlets - share
+ * {@link Links} instead.)
  *
  * <h2>Locking</h2>
  * A primitive's state is guarded by its {@code Sync} (used as a monitor), so any thread may call it.
  * Critical sections never block: a greenlet never parks while holding the lock, so another greenlet of
  * the same hub never finds it held; a foreign thread holds it only for a few instructions.
  *
- * <h2>Waking (gevent's rule)</h2>
- * A waker never hands a resource to a waiter: it only <em>signals</em> the oldest waiter, which then
- * takes the resource itself once it runs again. A signalled waiter holds a <em>reservation</em>: a
- * newcomer may take a resource only if more are available than reservations are outstanding, so
- * waiters are served in FIFO order. A signalled waiter that is killed or times out before it runs
- * again gives its reservation back and the next waiter is signalled, so nothing is lost or stranded.
+ * <h2>Waking: gevent's order</h2>
+ * A waker never hands a resource to a waiter. When a resource appears (an item, a free slot, a permit),
+ * the waiters are <em>unlocked</em> as in gevent's {@code Queue._unlock}: a hub callback, queued behind
+ * what is already runnable, wakes the oldest waiter and lets it run at once; the waiter takes the
+ * resource itself (and, if it loops, may take the next one too); when it blocks again the callback
+ * goes on with the next waiter while resources remain. So two getters waiting while a greenlet puts two
+ * items get them as gevent hands them out: the first getter, running first, takes both if it asks
+ * twice. A newcomer may take a free resource before a waiter that was not woken yet, as in gevent.
  *
- * <h2>Cross-thread waits</h2>
- * A waiter parks on a {@link Waiter} of its own hub (a foreign platform thread gets its own hub and
- * runs it while it waits); a waker on any thread wakes it with {@link Waiter#switchTo}, which is
- * thread-safe. A waiter on another hub than the primitive's, or waiting on a primitive that was
- * {@linkplain #shared used from another thread}, announces a {@linkplain Hub#externalWait() external
- * wait} so that its hub's owner does not conclude it would block forever.
+ * <h2>Other threads and hubs</h2>
+ * A waiter parks on a {@link Waiter} of its own hub (a foreign platform thread gets one). The unlock
+ * callback runs on the hub of the oldest waiter, scheduled by a waker on that hub. A waiter of
+ * <em>another</em> hub than the waker's, or any waiter when the waker has no hub, cannot be run at once:
+ * it is signalled across threads and holds a <em>reservation</em> - a newcomer may take a resource only
+ * if more are available than reservations are outstanding - so that it finds its resource when it runs;
+ * if it is killed or times out first it gives the reservation back and the next waiter is woken.
+ * Nothing is lost or stranded either way. A waiter on another hub than the primitive's, or waiting on a
+ * primitive that was {@linkplain #shared used from another thread}, announces a
+ * {@linkplain Hub#externalWait() external wait} so that its hub's owner does not conclude it would
+ * block forever.
  */
 final class Sync {
     /** Longer waits (about 73 years) are waits without a limit, so that deadlines cannot overflow. */
@@ -53,6 +63,11 @@ final class Sync {
         }
     }
 
+    /** A list of this primitive's waiters, woken while {@code available} exceeds the reservations. */
+    WaitList waitList(IntSupplier available) {
+        return new WaitList(this, available);
+    }
+
     /** Under the lock: tries to complete the operation; true when done. May throw (shutdown). */
     interface Attempt {
         boolean attempt();
@@ -61,14 +76,13 @@ final class Sync {
     /**
      * The blocking loop of every resource-style wait (queue get and put, semaphore and lock acquire):
      * under the lock, {@code op} tries to complete; if it cannot, the caller parks on {@code list} until
-     * signalled, times out, or is killed, and tries again. After every attempt, waiters are signalled
-     * while {@code available} exceeds the outstanding reservations (passing on a reservation that was
-     * not used).
+     * woken, times out, or is killed, and tries again (a woken waiter that finds nothing keeps its
+     * place at the head). After every attempt the list passes on what is available.
      *
      * @param nanos 0: do not wait; negative: no limit
      * @return true when {@code op} completed, false when the time ran out
      */
-    boolean acquire(WaitList list, IntSupplier available, Attempt op, long nanos) {
+    boolean acquire(WaitList list, Attempt op, long nanos) {
         if (nanos > FOREVER) {
             nanos = -1;
         }
@@ -100,7 +114,7 @@ final class Sync {
                             list.addLast(node);
                         }
                     } finally {
-                        list.wake(available.getAsInt());
+                        list.wake();
                     }
                 }
                 if (external == null && (here != hub || shared)) {
@@ -112,41 +126,11 @@ final class Sync {
             if (node != null) {
                 synchronized (this) {
                     list.release(node);
-                    list.wake(available.getAsInt());
+                    list.wake();
                 }
             }
             close(external);
         }
-    }
-
-    /**
-     * The blocking step of every "wait until it has happened" (event, async result): unless
-     * {@code done} holds under the lock, parks the caller on {@code list} until signalled, killed or
-     * {@code nanos} passed (0: do not wait; negative: no limit).
-     *
-     * @return true when {@code done} held at once or the caller was signalled, false otherwise
-     */
-    boolean awaitSignal(WaitList list, java.util.function.BooleanSupplier done, long nanos) {
-        Node node;
-        synchronized (this) {
-            if (done.getAsBoolean()) {
-                return true;
-            }
-            if (nanos == 0) {
-                return false;
-            }
-            node = new Node(Hub.current());
-            list.addLast(node);
-        }
-        boolean signalled = false;
-        try {
-            park(node, nanos);
-        } finally {
-            synchronized (this) {
-                signalled = list.release(node);
-            }
-        }
-        return signalled;
     }
 
     /**
@@ -209,7 +193,10 @@ final class Sync {
         Node prev;
         Node next;
         boolean linked;
-        boolean signalled;
+        /** Taken off the list by a wake-up: its turn came. */
+        boolean woken;
+        /** Holds one of the list's reservations (woken across threads). */
+        boolean reserved;
         /** Channel putters: the item offered, and whether a getter took it. */
         Object item;
         boolean taken;
@@ -225,7 +212,7 @@ final class Sync {
 
         /**
          * @return false on timeout
-         * @throws RuntimeException what was thrown in: a kill or a timeout aimed at the waiting greenlet
+         * @throws Error what was thrown in: a kill or a timeout aimed at the waiting greenlet
          */
         boolean park(long nanos) {
             boolean woke = nanos < 0 || nanos > FOREVER ? waiter.await((Duration) null)
@@ -238,17 +225,28 @@ final class Sync {
     }
 
     /**
-     * A FIFO of parked waiters (an intrusive doubly linked list) plus the count of signalled ones that
-     * have not run yet. Guarded by the owning {@link Sync}.
+     * A FIFO of parked waiters (an intrusive doubly linked list), the count of reservations held by
+     * waiters woken across threads, and the unlock callback (see the class comment). Guarded by the
+     * owning {@link Sync}.
      */
     static final class WaitList {
+        private final Sync sync;
+        private final IntSupplier available;
+        private final Runnable unlock = this::unlock;
         private Node head;
         private Node tail;
         private int waiting;
-        /** Waiters signalled that have not run again yet: outstanding reservations. */
-        int signalled;
+        /** Reservations held by woken waiters that have not run again yet. */
+        int reserved;
+        /** An unlock callback is queued (or running) on the hub of {@link #scheduledOn}. */
+        private Hub scheduledOn;
 
-        /** Waiters parked and not signalled. */
+        WaitList(Sync sync, IntSupplier available) {
+            this.sync = sync;
+            this.available = available;
+        }
+
+        /** Waiters parked and not woken. */
         int waiting() {
             return waiting;
         }
@@ -317,36 +315,90 @@ final class Sync {
         }
 
         /**
-         * Takes {@code n} out of the list, or gives back its reservation if it was signalled. Idempotent.
+         * Takes {@code n} out of the list and gives back its reservation. Idempotent.
          *
-         * @return true if it held a reservation
+         * @return true if its turn had come (it was woken)
          */
         boolean release(Node n) {
-            if (n.signalled) {
-                n.signalled = false;
-                signalled--;
-                return true;
+            if (n.reserved) {
+                n.reserved = false;
+                reserved--;
             }
+            boolean hadTurn = n.woken;
+            n.woken = false;
             unlink(n);
-            return false;
+            return hadTurn;
         }
 
-        /** Signals the oldest parked waiters until {@code available} reservations are outstanding. */
-        void wake(int available) {
-            while (signalled < available && head != null) {
-                Node n = poll();
-                n.signalled = true;
-                signalled++;
-                n.signal();
+        /**
+         * Under the lock, after the state changed: passes on what is available. Waiters of other hubs
+         * than the caller's are signalled at once with a reservation; for the oldest waiter of the
+         * caller's hub an unlock callback is queued on that hub (gevent's {@code _schedule_unlock}).
+         */
+        void wake() {
+            if (head == null || scheduledOn != null) {
+                return;
+            }
+            Hub here = Hub.currentIfAny();
+            while (head != null && available.getAsInt() > reserved) {
+                Node n = head;
+                Hub theirs = n.waiter.hub();
+                if (theirs == here && here.inHubThread()) {
+                    schedule(here);
+                    return;
+                }
+                signalAcross(poll());
             }
         }
 
-        /** Signals every parked waiter (a reservation each). */
+        private void signalAcross(Node n) {
+            n.woken = true;
+            n.reserved = true;
+            reserved++;
+            n.signal();
+        }
+
+        private void schedule(Hub on) {
+            scheduledOn = on;
+            try {
+                on.loop().execute(unlock);
+            } catch (RejectedExecutionException e) {
+                scheduledOn = null; // that hub is gone, and its waiters with it
+            }
+        }
+
+        /**
+         * The unlock callback, on {@link #scheduledOn}'s thread: wakes the oldest waiter while resources
+         * remain; one of this hub runs at once and the unlock goes on after it (its turn to take).
+         */
+        private void unlock() {
+            Node local = null;
+            Hub on;
+            synchronized (sync) {
+                on = scheduledOn;
+                while (head != null && available.getAsInt() > reserved) {
+                    Node n = poll();
+                    if (n.waiter.hub() == on) {
+                        n.woken = true;
+                        local = n;
+                        break;
+                    }
+                    signalAcross(n);
+                }
+                if (local == null) {
+                    scheduledOn = null;
+                    return;
+                }
+            }
+            local.signal(); // from a loop callback: it runs next, before anything else
+            on.loop().executeNext(unlock); // and the unlock goes on right after it
+        }
+
+        /** Wakes every parked waiter (a shutdown: each finds out for itself). */
         void wakeAll() {
             Node n;
             while ((n = poll()) != null) {
-                n.signalled = true;
-                signalled++;
+                n.woken = true;
                 n.signal();
             }
         }

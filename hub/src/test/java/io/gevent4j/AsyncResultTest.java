@@ -41,12 +41,19 @@ class AsyncResultTest {
     }
 
     @Test
-    void getRethrowsTheExceptionAsItWasGivenEvenChecked() {
+    void getThrowsACheckedExceptionWrappedAndAsItselfWhenItsTypeIsNamed() throws Exception {
         AsyncResult<String> r = new AsyncResult<>();
         IOException boom = new IOException("boom");
         Gevent.spawn(() -> r.setException(boom));
-        Exception e = assertThrows(Exception.class, r::get);
-        assertSame(boom, e);
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class, r::get);
+        assertSame(boom, e.getCause());
+        IOException io = assertThrows(IOException.class, () -> r.get(IOException.class));
+        assertSame(boom, io);
+        IllegalStateException unchecked = new IllegalStateException("bad");
+        AsyncResult<String> u = new AsyncResult<>();
+        u.setException(unchecked);
+        assertSame(unchecked, assertThrows(IllegalStateException.class, u::get));
+        assertSame(unchecked, assertThrows(IllegalStateException.class, () -> u.get(IOException.class)));
         assertFalse(r.successful());
         assertSame(boom, r.exception());
     }
@@ -169,7 +176,7 @@ class AsyncResultTest {
         AsyncResult<String> b = new AsyncResult<>();
         Gevent.spawnLater(Duration.ofMillis(20), () -> b.set("b"));
         Gevent.spawnLater(Duration.ofMillis(40), () -> a.set("a"));
-        assertEquals(List.of(b, a), Gevent.await(List.of(a, b), Duration.ofSeconds(5), -1));
+        assertEquals(List.of(b, a), Gevent.await(List.of(a, b), Duration.ofSeconds(5)));
     }
 
     @Test

@@ -72,9 +72,9 @@ class ChannelTest {
     @Test
     void putTimeoutWithdrawsTheItem() {
         Channel<String> ch = new Channel<>();
-        assertThrows(Queue.Full.class, () -> ch.put("late", true, Duration.ofMillis(20)));
+        assertThrows(Queue.Full.class, () -> ch.put("late", Duration.ofMillis(20)));
         assertEquals(0, ch.putting());
-        assertThrows(Queue.Empty.class, () -> ch.get(true, Duration.ofMillis(20)));
+        assertThrows(Queue.Empty.class, () -> ch.get(Duration.ofMillis(20)));
         assertEquals(0, ch.getting());
     }
 

@@ -1,5 +1,7 @@
 package io.gevent4j;
 
+import io.gevent4j.hub.Waiter;
+
 import io.gevent4j.hub.GreenletExit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout.ThreadMode;
@@ -39,12 +41,12 @@ class DeliveryRaceTest {
 
     @Test
     void timeoutCancelledBeforeTheGreenletSawItIsNeverRaised() {
-        Event e = new Event();
+        Waiter<Object> w = new Waiter<>();
         Timeout[] own = new Timeout[1];
         Greenlet<String> g = Gevent.spawn(() -> {
             Timeout t = own[0] = Timeout.start(Duration.ofSeconds(30));
             try {
-                e.await();
+                w.get();
             } finally {
                 t.cancel();
             }
@@ -52,7 +54,7 @@ class DeliveryRaceTest {
             return "ok";
         });
         Gevent.sleep(0);
-        e.set();
+        w.switchTo(null); // from the main greenlet: g is woken, queued behind what is runnable
         // g's own timeout expires exactly while g is woken but not yet running again.
         g.hub().throwTo(g, own[0]);
         assertTrue(g.join(Duration.ofSeconds(2)));

@@ -177,7 +177,7 @@ class EventTest {
         Event c = new Event();
         Gevent.spawnLater(Duration.ofMillis(30), b::set);
         Gevent.spawnLater(Duration.ofMillis(60), a::set);
-        List<Event> first = Gevent.await(List.of(a, b, c), Duration.ofSeconds(5), 1);
+        List<Event> first = Gevent.await(List.of(a, b, c), 1, Duration.ofSeconds(5));
         assertEquals(List.of(b), first);
         List<Event> order = new ArrayList<>();
         Event x = new Event();
@@ -192,7 +192,7 @@ class EventTest {
             order.add(it.next());
         }
         assertEquals(List.of(y, x), order);
-        assertEquals(List.of(), Gevent.await(List.of(new Event()), Duration.ofMillis(20), -1));
+        assertEquals(List.of(), Gevent.await(List.of(new Event()), Duration.ofMillis(20)));
     }
 
     @Test

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** gevent's Greenlet: lifecycle, results, kills, links, error reporting. */
 @ExtendWith(FreshHub.class)
@@ -90,9 +91,16 @@ class GreenletTest {
             assertFalse(g.successful());
             assertSame(boom, g.exception());
             assertNull(g.value());
-            IOException thrown = assertThrows(IOException.class, g::get);
-            assertSame(boom, thrown);
-            assertThrows(IOException.class, () -> g.get(Duration.ofSeconds(1)));
+            // A checked exception of another greenlet: wrapped by get(), itself by get(IOException.class).
+            java.util.concurrent.CompletionException thrown = assertThrows(java.util.concurrent.CompletionException.class, g::get);
+            assertSame(boom, thrown.getCause());
+            assertThrows(java.util.concurrent.CompletionException.class, () -> g.get(Duration.ofSeconds(1)));
+            try {
+                g.get(IOException.class);
+                fail("get(IOException.class) returned");
+            } catch (IOException e) { // compiles: get(Class) declares it
+                assertSame(boom, e);
+            }
             List<ILoggingEvent> events = log.about(g);
             assertEquals(1, events.size(), "logged once: " + log.events());
             assertEquals(IOException.class.getName(), events.get(0).getThrowableProxy().getClassName());
@@ -265,7 +273,7 @@ class GreenletTest {
         AtomicBoolean ran = new AtomicBoolean();
         Greenlet<Boolean> killer = Gevent.spawn(() -> {
             Greenlet<Void> victim = Gevent.spawn(() -> ran.set(true));
-            victim.kill(new GreenletExit(), false, null);
+            victim.killAsync(new GreenletExit());
             victim.join();
             return victim.successful();
         });
@@ -298,7 +306,7 @@ class GreenletTest {
             }
         });
         Gevent.sleep(1);
-        g.kill(new GreenletExit(), false, null);
+        g.killAsync(new GreenletExit());
         assertFalse(g.ready(), "kill(block=false) does not wait");
         assertFalse(cleaned.get());
         g.join();
@@ -313,7 +321,7 @@ class GreenletTest {
             IllegalStateException custom = new IllegalStateException("custom kill");
             Greenlet<Void> g = Gevent.spawn(() -> Gevent.sleep(10_000));
             Gevent.sleep(1);
-            g.kill(custom, true, null);
+            g.kill(custom);
             assertTrue(g.ready());
             assertFalse(g.successful());
             assertSame(custom, g.exception());
@@ -364,7 +372,7 @@ class GreenletTest {
         });
         Gevent.sleep(1);
         long t0 = System.nanoTime();
-        stubborn.kill(new GreenletExit(), true, Duration.ofMillis(30));
+        stubborn.kill(new GreenletExit(), Duration.ofMillis(30));
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(30));
         assertFalse(stubborn.ready());
         stop.set(true);
@@ -534,7 +542,7 @@ class GreenletTest {
         Gevent.sleep(1);
         Greenlet<Void> killer = Gevent.spawn(() -> {
             w.switchTo("value");   // g is runnable now, but has not run yet
-            g.kill(new GreenletExit(), false, null);
+            g.killAsync(new GreenletExit());
         });
         assertTrue(g.join(Duration.ofSeconds(3)), "the kill was lost");
         assertTrue(killer.successful());

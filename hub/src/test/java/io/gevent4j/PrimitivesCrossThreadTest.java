@@ -146,7 +146,7 @@ class PrimitivesCrossThreadTest {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
-                q.get(true, Duration.ofMillis(30));
+                q.get(Duration.ofMillis(30));
             } catch (Throwable e) {
                 thrown.set(e);
             }

@@ -59,9 +59,9 @@ class QueueTest {
         q.putNowait("b");
         assertTrue(q.full());
         assertThrows(Queue.Full.class, () -> q.putNowait("c"));
-        assertThrows(Queue.Full.class, () -> q.put("c", false, null));
+        assertThrows(Queue.Full.class, () -> q.putNowait("c"));
         long t0 = System.nanoTime();
-        assertThrows(Queue.Full.class, () -> q.put("c", true, Duration.ofMillis(40)));
+        assertThrows(Queue.Full.class, () -> q.put("c", Duration.ofMillis(40)));
         assertTrue((System.nanoTime() - t0) / 1_000_000 >= 35);
         assertFalse(q.offer("c"));
         assertEquals(0, q.waitingPutters());
@@ -72,7 +72,7 @@ class QueueTest {
     void getWithTimeoutThrowsEmpty() {
         Queue<String> q = new Queue<>();
         long t0 = System.nanoTime();
-        assertThrows(Queue.Empty.class, () -> q.get(true, Duration.ofMillis(40)));
+        assertThrows(Queue.Empty.class, () -> q.get(Duration.ofMillis(40)));
         assertTrue((System.nanoTime() - t0) / 1_000_000 >= 35);
         assertNull(q.poll(10, TimeUnit.MILLISECONDS));
         assertEquals(0, q.waitingGetters());
@@ -123,11 +123,33 @@ class QueueTest {
         for (int i = 0; i < 5; i++) {
             q.put(i);
         }
-        // A newcomer cannot take an item promised to a woken getter.
-        assertNull(q.poll());
-        assertThrows(Queue.Empty.class, q::getNowait);
         Gevent.joinall(gs);
         assertEquals(List.of("g0=0", "g1=1", "g2=2", "g3=3", "g4=4"), got);
+    }
+
+    @Test
+    void aNewcomerMayTakeAnItemBeforeTheWaitersAreWokenAsInGevent() {
+        Queue<Integer> q = new Queue<>();
+        List<String> got = new ArrayList<>();
+        List<Greenlet<Void>> gs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String name = "g" + i;
+            gs.add(Gevent.spawn(() -> {
+                got.add(name + "=" + q.get());
+            }));
+        }
+        Gevent.sleep(0);
+        for (int i = 0; i < 3; i++) {
+            q.put(i);
+        }
+        // The getters are woken by a hub callback that has not run yet: the items are there for anyone.
+        assertEquals(0, q.poll());
+        assertEquals(1, q.getNowait());
+        q.put(3);
+        q.put(4);
+        Gevent.joinall(gs);
+        assertEquals(List.of("g0=2", "g1=3", "g2=4"), got);
+        assertEquals(0, q.qsize());
         assertEquals(0, q.waitingGetters());
     }
 
@@ -266,7 +288,7 @@ class QueueTest {
             Gevent.sleep(0);
             Greenlet<Void> victim = cons.get(rnd.nextInt(cons.size()));
             if (!killed.contains(victim)) {
-                victim.kill(new GreenletExit(), false, null);
+                victim.killAsync(new GreenletExit());
                 killed.add(victim);
             }
         }
@@ -302,13 +324,13 @@ class QueueTest {
     @Test
     void geventBlockingPeekWaitsForAnItemWithoutTakingIt() {
         Queue<String> q = new Queue<>();
-        Greenlet<String> peeker = Gevent.spawn(() -> q.peek(true, null));
+        Greenlet<String> peeker = Gevent.spawn(() -> q.peekWait());
         Greenlet<String> getter = Gevent.spawn(() -> q.get());
         Gevent.sleep(0);
         q.put("x");
         assertEquals("x", peeker.get());
         assertEquals("x", getter.get());
-        assertThrows(Queue.Empty.class, () -> q.peek(true, Duration.ofMillis(10)));
+        assertThrows(Queue.Empty.class, () -> q.peekWait(Duration.ofMillis(10)));
     }
 
     @Test
@@ -420,7 +442,7 @@ class QueueTest {
         assertEquals(2, q.unfinishedTasks());
         Greenlet<Boolean> joiner = Gevent.spawn(() -> q.join(Duration.ofSeconds(5)));
         Gevent.sleep(0);
-        q.shutdown(true);
+        q.shutdownNow();
         assertTrue(joiner.get());
         assertEquals(0, q.qsize());
         assertThrows(Queue.ShutDown.class, q::get);
@@ -508,7 +530,7 @@ class QueueTest {
         SimpleQueue<String> q = new SimpleQueue<>(1);
         q.put("a");
         assertTrue(q.full());
-        assertThrows(Queue.Full.class, () -> q.put("b", true, Duration.ofMillis(5)));
+        assertThrows(Queue.Full.class, () -> q.put("b", Duration.ofMillis(5)));
         Greenlet<String> g = Gevent.spawn(() -> {
             q.put("b");
             return "put";

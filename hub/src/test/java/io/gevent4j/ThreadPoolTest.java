@@ -59,12 +59,13 @@ class ThreadPoolTest {
             AsyncResult<Object> r = pool.spawn(() -> {
                 throw boom;
             });
-            Exception e = assertThrows(Exception.class, r::get);
-            assertSame(boom, e);
-            Exception e2 = assertThrows(Exception.class, () -> pool.apply(() -> {
+            Exception e = assertThrows(java.util.concurrent.CompletionException.class, r::get);
+            assertSame(boom, e.getCause());
+            assertSame(boom, assertThrows(IOException.class, () -> r.get(IOException.class)));
+            Exception e2 = assertThrows(java.util.concurrent.CompletionException.class, () -> pool.apply(() -> {
                 throw boom;
             }));
-            assertSame(boom, e2);
+            assertSame(boom, e2.getCause());
         }
     }
 
@@ -114,7 +115,7 @@ class ThreadPoolTest {
                 }));
             }
             long before = ticks.get();
-            List<AsyncResult<Long>> done = Gevent.await(jobs, Duration.ofSeconds(10), -1);
+            List<AsyncResult<Long>> done = Gevent.await(jobs, Duration.ofSeconds(10));
             long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(8, done.size());
             jobs.forEach(j -> assertTrue(j.get() >= 195));
@@ -138,7 +139,7 @@ class ThreadPoolTest {
                 block(50);
                 return "slow";
             }).get());
-            assertEquals(List.of(), Gevent.await(List.of(new AsyncResult<>()), Duration.ofMillis(5), -1));
+            assertEquals(List.of(), Gevent.await(List.of(new AsyncResult<>()), Duration.ofMillis(5)));
         }
     }
 

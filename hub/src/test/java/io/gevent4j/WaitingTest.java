@@ -86,9 +86,10 @@ class WaitingTest {
                 Gevent.sleep(5);
                 throw first;
             });
-            IOException thrown = assertThrows(IOException.class,
-                    () -> Gevent.joinall(List.of(slowGood, late, early), null, true));
-            assertSame(first, thrown);
+            // A checked exception of another greenlet arrives wrapped (the rule of get()).
+            java.util.concurrent.CompletionException thrown = assertThrows(java.util.concurrent.CompletionException.class,
+                    () -> Gevent.joinallOrThrow(List.of(slowGood, late, early)));
+            assertSame(first, thrown.getCause());
             assertFalse(slowGood.ready(), "stops at the first failure");
             assertFalse(late.ready());
             Gevent.killall(List.of(slowGood, late));
@@ -99,7 +100,7 @@ class WaitingTest {
     @Timeout(10)
     void joinallWithRaiseErrorAndNoFailureReturnsAll() {
         List<Greenlet<Integer>> gs = List.of(after(5, 1), after(1, 2));
-        assertEquals(2, Gevent.joinall(gs, Duration.ofSeconds(5), true).size());
+        assertEquals(2, Gevent.joinallOrThrow(gs, Duration.ofSeconds(5)).size());
     }
 
     @Test
@@ -139,7 +140,7 @@ class WaitingTest {
             List<Greenlet<Void>> gs = List.of(Gevent.spawn(() -> Gevent.sleep(10_000)),
                     Gevent.spawn(() -> Gevent.sleep(10_000)));
             Gevent.sleep(1);
-            Gevent.killall(gs, custom, false, null);
+            Gevent.killallAsync(gs, custom);
             assertFalse(gs.get(0).ready());
             Gevent.joinall(gs);
             for (Greenlet<Void> g : gs) {
@@ -154,11 +155,11 @@ class WaitingTest {
         Greenlet<Integer> a = after(2_000, 1);
         Greenlet<Integer> b = after(5, 2);
         Greenlet<Integer> c = after(80, 3);
-        List<Greenlet<Integer>> first2 = Gevent.await(List.of(a, b, c), null, 2);
+        List<Greenlet<Integer>> first2 = Gevent.await(List.of(a, b, c), 2);
         assertEquals(List.of(b, c), first2);
         assertFalse(a.ready());
         a.kill();
-        assertEquals(3, Gevent.await(List.of(a, b, c), null, -1).size());
+        assertEquals(3, Gevent.await(List.of(a, b, c)).size());
     }
 
     @Test
@@ -166,10 +167,10 @@ class WaitingTest {
     void awaitWithTimeoutReturnsWhatIsReady() {
         Greenlet<Integer> fast = after(5, 1);
         Greenlet<Integer> slow = after(2_000, 2);
-        List<Greenlet<Integer>> r = Gevent.await(List.of(slow, fast), Duration.ofMillis(200), -1);
+        List<Greenlet<Integer>> r = Gevent.await(List.of(slow, fast), Duration.ofMillis(200));
         assertEquals(List.of(fast), r);
         slow.kill();
-        assertEquals(List.of(), Gevent.await(List.of(fast), null, 0));
+        assertEquals(List.of(), Gevent.await(List.of(fast), 0));
     }
 
     @Test
@@ -178,7 +179,7 @@ class WaitingTest {
         Greenlet<Integer> a = after(0, 1);
         Greenlet<Integer> b = after(0, 2);
         Gevent.joinall(List.of(a, b));
-        assertEquals(List.of(a, b), Gevent.await(List.of(a, b), Duration.ZERO, -1));
+        assertEquals(List.of(a, b), Gevent.await(List.of(a, b), Duration.ZERO));
     }
 
     @Test
@@ -187,7 +188,7 @@ class WaitingTest {
         Greenlet<Integer> a = after(5, 1);
         Greenlet<Integer> done = after(0, 2);
         done.join();
-        assertEquals(List.of(done, done, a, a), Gevent.await(List.of(a, done, a, done), null, -1));
+        assertEquals(List.of(done, done, a, a), Gevent.await(List.of(a, done, a, done)));
     }
 
     @Test
@@ -197,7 +198,7 @@ class WaitingTest {
         Greenlet<Integer> b = after(5, 2);
         Greenlet<Integer> c = after(80, 3);
         List<Integer> order = new ArrayList<>();
-        for (Iterator<Greenlet<Integer>> it = Gevent.iwait(List.of(a, b, c), null); it.hasNext(); ) {
+        for (Iterator<Greenlet<Integer>> it = Gevent.iwait(List.of(a, b, c)); it.hasNext(); ) {
             Greenlet<Integer> g = it.next();
             assertTrue(g.ready());
             order.add(g.value());
@@ -258,7 +259,7 @@ class WaitingTest {
         Flag y = new Flag();
         List<String> out = Collections.synchronizedList(new ArrayList<>());
         Greenlet<Void> waiter = Gevent.spawn(() -> {
-            for (Iterator<Flag> it = Gevent.iwait(List.of(x, y), null); it.hasNext(); ) {
+            for (Iterator<Flag> it = Gevent.iwait(List.of(x, y)); it.hasNext(); ) {
                 out.add(it.next() == x ? "x" : "y");
             }
         });

@@ -101,7 +101,7 @@ class HttpClientTest {
                         return null;
                     }));
                 }
-                Gevent.joinall(workers, null, true);
+                Gevent.joinallOrThrow(workers);
                 assertTrue(clientPorts.size() <= 10, "200 requests from 10 greenlets over at most 10 connections: " + clientPorts.size());
                 assertEquals(clientPorts.size(), client.idleConnections());
             }

@@ -39,6 +39,8 @@ public class RawGreenlet {
     /** The virtual thread; for the main greenlet, the owner thread. */
     volatile Thread thread;
     private volatile boolean started;
+    /** Its body began running (a started greenlet may still wait for its first turn). */
+    private volatile boolean begun;
     private volatile boolean dead;
 
     // Hub-thread state.
@@ -136,9 +138,14 @@ public class RawGreenlet {
         return dead;
     }
 
-    /** True once the greenlet's body began running. */
+    /** True once the greenlet was started (switched to or launched), even if its body did not run yet. */
     public final boolean started() {
         return started;
+    }
+
+    /** True once the greenlet's body began running (it had its first turn). */
+    public final boolean begun() {
+        return begun || main;
     }
 
     /** True for the hub's owner thread. */
@@ -269,8 +276,8 @@ public class RawGreenlet {
         if (dead) {
             return;
         }
-        if (!started) {
-            pendingThrow = error;
+        if (!started || !begun && !main) {
+            pendingThrow = error; // its body never runs (checked when it gets its first turn)
             return;
         }
         Waiter<?> w = blockedOn;
@@ -329,6 +336,22 @@ public class RawGreenlet {
      * @throws IllegalStateException if it was started already
      */
     protected final void launch() {
+        launch(false);
+    }
+
+    /**
+     * Starts this greenlet's body right after the loop callback (or greenlet) running now, before
+     * everything else runnable: the start gevent's hub makes when it switches to a new greenlet from
+     * a callback. Hub thread only.
+     *
+     * @throws IllegalStateException if it was started already
+     */
+    protected final void launchNext() {
+        hub.checkHubThread();
+        launch(true);
+    }
+
+    private void launch(boolean next) {
         synchronized (this) {
             if (started) {
                 throw new IllegalStateException(this + " was already started");
@@ -336,7 +359,7 @@ public class RawGreenlet {
             started = true;
         }
         try {
-            hub.startThread(this, false);
+            hub.startThread(this, next);
         } catch (RuntimeException | Error e) {
             started = false;
             throw e;
@@ -372,6 +395,7 @@ public class RawGreenlet {
     }
 
     private void runBody() {
+        begun = true;
         hub.live++;
         Object result = null;
         Throwable failure = null;

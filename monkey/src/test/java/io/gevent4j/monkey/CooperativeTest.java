@@ -62,7 +62,7 @@ class CooperativeTest {
             }
             return null;
         });
-        Gevent.joinall(List.of(consumer, producer), null, true);
+        Gevent.joinallOrThrow(List.of(consumer, producer));
         assertEquals(5050, results.poll());
     }
 
@@ -93,7 +93,7 @@ class CooperativeTest {
             }
             return null;
         });
-        Gevent.joinall(List.of(holder, waiter), null, true);
+        Gevent.joinallOrThrow(List.of(holder, waiter));
         assertEquals(List.of("holder has the lock", "waiter counts down", "holder released by the latch",
                 "waiter has the lock"), events);
     }

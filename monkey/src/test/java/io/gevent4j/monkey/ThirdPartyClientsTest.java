@@ -90,7 +90,7 @@ class ThirdPartyClientsTest {
                     return null;
                 }));
             }
-            Gevent.joinall(gs, null, true);
+            Gevent.joinallOrThrow(gs);
             long wall = System.nanoTime() - t0;
             for (Greenlet<Void> g : gs) {
                 assertTrue(g.successful(), String.valueOf(g.exception()));
@@ -146,7 +146,7 @@ class ThirdPartyClientsTest {
                         return null;
                     }));
                 }
-                Gevent.joinall(gs, null, true);
+                Gevent.joinallOrThrow(gs);
                 long wall = System.nanoTime() - t0;
                 for (Greenlet<Void> g : gs) {
                     assertTrue(g.successful(), String.valueOf(g.exception()));

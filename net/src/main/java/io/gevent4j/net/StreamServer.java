@@ -424,7 +424,7 @@ public final class StreamServer implements Closeable {
                 }
                 if (!left.isEmpty()) {
                     log.debug("{}: killing {} handlers still running after {}", StreamServer.this, left.size(), timeout);
-                    Gevent.killall(left, new GreenletExit(), true, Duration.ofSeconds(5));
+                    Gevent.killall(left, Duration.ofSeconds(5));
                 }
             }
             if (acceptor != null && acceptor != me) {

@@ -256,7 +256,7 @@ class StreamServerTest {
                     return null;
                 }));
             }
-            Gevent.joinall(clients, Duration.ofSeconds(40), true);
+            Gevent.joinallOrThrow(clients, Duration.ofSeconds(40));
             server.stop(Duration.ofSeconds(2));
             Gevent.sleep(20);
             assertEquals(total, served.get());
