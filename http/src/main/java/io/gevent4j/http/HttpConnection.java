@@ -90,7 +90,7 @@ final class HttpConnection {
         boolean first = true;
         try {
             while (true) {
-                if (!input.hasBuffered()) {
+                if (!input.hasRequestBuffered()) {
                     flush();
                     idle = true;
                     try {

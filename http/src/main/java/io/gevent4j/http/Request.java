@@ -79,11 +79,20 @@ public final class Request {
         return p;
     }
 
-    /** The path, percent-decoded as UTF-8 ({@code '+'} stays a plus): {@code "/a b"}. */
+    /**
+     * The path, percent-decoded as UTF-8 ({@code '+'} stays a plus): {@code "/a b"}.
+     *
+     * @throws HttpStatusException 400 if a percent-escape is malformed ({@code "/%zz"}); a handler that
+     *                             lets it propagate answers 400
+     */
     public String path() {
         if (path == null) {
             String raw = rawPath();
-            path = raw.indexOf('%') < 0 ? raw : URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            try {
+                path = raw.indexOf('%') < 0 ? raw : URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new HttpStatusException(400, "malformed percent-encoding in the path");
+            }
         }
         return path;
     }
