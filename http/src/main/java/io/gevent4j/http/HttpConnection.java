@@ -1,7 +1,6 @@
 package io.gevent4j.http;
 
 import io.gevent4j.hub.GreenletExit;
-import io.gevent4j.net.Socket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +53,7 @@ final class HttpConnection {
     }
 
     private final HttpServer server;
-    private final Socket socket;
+    private final Transport socket;
     private final InetSocketAddress remote;
     private final HttpInput input;
     private final Source source;
@@ -64,7 +63,7 @@ final class HttpConnection {
     volatile boolean idle;
     private Response current;
 
-    HttpConnection(HttpServer server, Socket socket, InetSocketAddress remote) {
+    HttpConnection(HttpServer server, Transport socket, InetSocketAddress remote) {
         this.server = server;
         this.socket = socket;
         this.remote = remote;
@@ -77,11 +76,16 @@ final class HttpConnection {
     }
 
     InetSocketAddress localAddress() {
-        return socket.localAddress();
+        return socket.socket().localAddress();
     }
 
-    Socket socket() {
+    Transport transport() {
         return socket;
+    }
+
+    /** The TLS session, or null on plain HTTP. */
+    javax.net.ssl.SSLSession session() {
+        return socket.session();
     }
 
     // ------------------------------------------------------------------ the request loop
@@ -184,7 +188,7 @@ final class HttpConnection {
             log.debug("{}: timed out serving {}: {}", remote, req, e.getMessage());
             return false;
         } catch (IOException e) {
-            if (e instanceof java.io.EOFException || e instanceof java.net.SocketException || socket.isClosed()
+            if (e instanceof java.io.EOFException || e instanceof java.net.SocketException || socket.socket().isClosed()
                     || resp.isCommitted()) {
                 log.debug("{}: I/O error serving {}: {}", remote, req, e.toString());
                 return false;
@@ -328,7 +332,7 @@ final class HttpConnection {
         if (!resp.noBodyStatus()) {
             if (body.length > FLUSH_THRESHOLD) {
                 flush();
-                socket.write(body);
+                socket.write(body, 0, body.length);
             } else {
                 put(body);
             }

@@ -230,6 +230,36 @@ public final class Request {
         return conn.localAddress();
     }
 
+    /** True if the request came over TLS ({@link HttpServer#https}). */
+    public boolean isSecure() {
+        return conn.session() != null;
+    }
+
+    /** {@code "https"} or {@code "http"}. */
+    public String scheme() {
+        return isSecure() ? "https" : "http";
+    }
+
+    /** The TLS session (protocol, cipher suite, client certificates), or null on plain HTTP. */
+    public javax.net.ssl.SSLSession sslSession() {
+        return conn.session();
+    }
+
+    /**
+     * The host name the client asked for with TLS SNI, or null (plain HTTP, or a client that sent
+     * none, as when connecting to an IP address).
+     */
+    public String sniHostName() {
+        if (conn.session() instanceof javax.net.ssl.ExtendedSSLSession x) {
+            for (javax.net.ssl.SNIServerName n : x.getRequestedServerNames()) {
+                if (n instanceof javax.net.ssl.SNIHostName h) {
+                    return h.getAsciiName();
+                }
+            }
+        }
+        return null;
+    }
+
     boolean expectContinue() {
         return expectContinue;
     }
