@@ -118,7 +118,7 @@ public final class HttpServer implements Closeable {
     private void serveConnection(io.gevent4j.net.Socket socket, InetSocketAddress peer) throws IOException {
         Transport t;
         if (sslContext != null) {
-            SslSocket ssl = SslSocket.wrap(socket, newEngine());
+            SslSocket ssl = SslSocket.wrap(socket, newEngine(peer));
             try {
                 ssl.handshake(handshakeTimeout);
             } catch (IOException e) {
@@ -140,8 +140,9 @@ public final class HttpServer implements Closeable {
         }
     }
 
-    private SSLEngine newEngine() {
-        SSLEngine e = sslContext.createSSLEngine();
+    private SSLEngine newEngine(InetSocketAddress peer) {
+        // the peer's address as the engine's peer host: for configurers that look at the client
+        SSLEngine e = sslContext.createSSLEngine(peer.getAddress().getHostAddress(), peer.getPort());
         e.setUseClientMode(false);
         SSLParameters p = e.getSSLParameters();
         p.setApplicationProtocols(ALPN);
