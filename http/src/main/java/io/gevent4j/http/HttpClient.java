@@ -391,6 +391,122 @@ public final class HttpClient implements Closeable {
         return sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    // ------------------------------------------------------------------ WebSocket
+
+    /** {@link #webSocket(String, HttpHeaders, WebSocket.Options)} without extra headers, default options. */
+    public WebSocket webSocket(String url) throws IOException {
+        return webSocket(url, null, new WebSocket.Options());
+    }
+
+    /**
+     * Opens a WebSocket to a {@code ws://} or {@code wss://} URL (RFC 6455 section 4.1) on a new
+     * connection of its own, within the connect and read timeouts and the {@link #requestTimeout}.
+     *
+     * @param headers extra header fields for the handshake, such as {@code Origin} or cookies (may be null)
+     * @throws WebSocketException if the server does not accept ({@link WebSocketException#status()}
+     *                            has its status) or answers the handshake wrongly
+     */
+    public WebSocket webSocket(String url, HttpHeaders headers, WebSocket.Options options) throws IOException {
+        Target t = Target.of(url, true);
+        long deadline = requestTimeout == null ? 0 : System.nanoTime() + requestTimeout.toNanos();
+        byte[] raw = new byte[16];
+        new java.security.SecureRandom().nextBytes(raw);
+        String key = java.util.Base64.getEncoder().encodeToString(raw);
+        StringBuilder sb = new StringBuilder(256).append("GET ").append(t.path()).append(" HTTP/1.1\r\nHost: ")
+                .append(t.hostHeader()).append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ")
+                .append(key).append("\r\nSec-WebSocket-Version: 13\r\n");
+        List<String> protocols = options.subprotocols();
+        if (!protocols.isEmpty()) {
+            sb.append("Sec-WebSocket-Protocol: ").append(String.join(", ", protocols)).append("\r\n");
+        }
+        boolean agent = false;
+        if (headers != null) {
+            for (int i = 0; i < headers.size(); i++) {
+                String n = headers.nameAt(i);
+                String v = headers.valueAt(i);
+                if (n.regionMatches(true, 0, "Sec-WebSocket-", 0, 14) || n.equalsIgnoreCase("Host")
+                        || n.equalsIgnoreCase("Upgrade") || n.equalsIgnoreCase("Connection")) {
+                    continue;
+                }
+                if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
+                    throw new IllegalArgumentException("CR or LF in header " + n);
+                }
+                agent |= n.equalsIgnoreCase("User-Agent");
+                sb.append(n).append(": ").append(v).append("\r\n");
+            }
+        }
+        if (!agent) {
+            sb.append("User-Agent: ").append(userAgent).append("\r\n");
+        }
+        byte[] head = sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+        Transport tr = connect(t, deadline);
+        boolean ok = false;
+        try {
+            tr.setTimeout(bounded(readTimeout, deadline));
+            tr.write(head, 0, head.length);
+            HttpInput input = new HttpInput(new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    tr.setTimeout(bounded(readTimeout, deadline));
+                    return tr.read(b, off, len);
+                }
+            }, 8192, 64 * 1024);
+            String status;
+            HttpHeaders h = new HttpHeaders();
+            try {
+                status = input.readLine(8192);
+                for (String line; !(line = input.readLine(8192)).isEmpty(); ) {
+                    int colon = line.indexOf(':');
+                    if (colon <= 0) {
+                        throw new WebSocketException(-1, "malformed handshake response header: " + line);
+                    }
+                    h.add(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+                    if (h.size() > 256) {
+                        throw new WebSocketException(-1, "too many handshake response headers");
+                    }
+                }
+            } catch (HttpStatusException e) {
+                throw new WebSocketException(-1, "malformed handshake response: " + e.getMessage());
+            }
+            if (!status.startsWith("HTTP/1.1 101")) {
+                int code = -1;
+                try {
+                    code = Integer.parseInt(status.substring(9, 12));
+                } catch (RuntimeException ignored) {
+                    // not a status line at all
+                }
+                throw new WebSocketException(-1, code, "WebSocket handshake refused: " + status);
+            }
+            if (!h.containsToken("Upgrade", "websocket") || !h.containsToken("Connection", "upgrade")) {
+                throw new WebSocketException(-1, 101, "101 without Upgrade: websocket and Connection: Upgrade");
+            }
+            if (!WebSocket.accept(key).equals(h.get("Sec-WebSocket-Accept"))) {
+                throw new WebSocketException(-1, 101, "wrong Sec-WebSocket-Accept");
+            }
+            String chosen = h.get("Sec-WebSocket-Protocol");
+            if (chosen != null && !protocols.contains(chosen)) {
+                throw new WebSocketException(-1, 101, "server chose a subprotocol not offered: " + chosen);
+            }
+            if (h.contains("Sec-WebSocket-Extensions")) {
+                throw new WebSocketException(-1, 101, "server chose an extension not offered");
+            }
+            WebSocket ws = new WebSocket(new UpgradedConnection(tr, input.takeBuffered(), tr.socket().remoteAddress()),
+                    true, options, chosen);
+            ok = true;
+            return ws;
+        } finally {
+            if (!ok) {
+                tr.close();
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ connections
 
     private synchronized HostPool pool(String key) {

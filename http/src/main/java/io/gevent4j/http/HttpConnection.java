@@ -79,6 +79,11 @@ final class HttpConnection {
         return socket.socket().localAddress();
     }
 
+    /** The response of the request being handled. */
+    Response currentResponse() {
+        return current;
+    }
+
     Transport transport() {
         return socket;
     }
@@ -337,6 +342,37 @@ final class HttpConnection {
                 put(body);
             }
         }
+    }
+
+    /**
+     * Writes {@code 101 Switching Protocols} with the response's headers and hands the connection
+     * over; the request loop ends after the handler.
+     */
+    UpgradedConnection upgrade(Response resp, String protocol) throws IOException {
+        put(statusLine(101));
+        put(HttpDate.line());
+        HttpHeaders h = resp.headers();
+        if (!h.contains("Server")) {
+            put(server.serverLine());
+        }
+        putLatin1("Connection: Upgrade\r\nUpgrade: ");
+        putLatin1(protocol);
+        put(CRLF);
+        for (int i = 0, n = h.size(); i < n; i++) {
+            String name = h.nameAt(i);
+            if (name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")
+                    || name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Upgrade")) {
+                continue;
+            }
+            putLatin1(name);
+            put((byte) ':');
+            put((byte) ' ');
+            putLatin1(h.valueAt(i));
+            put(CRLF);
+        }
+        put(CRLF);
+        flush();
+        return new UpgradedConnection(socket, input.takeBuffered(), remote);
     }
 
     /** The head of a streamed response ({@code length} -1: unknown). */

@@ -330,6 +330,13 @@ final class HttpInput {
 
     // ------------------------------------------------------------------ body bytes
 
+    /** Takes the bytes buffered and not read yet (after a protocol upgrade); the buffer is emptied. */
+    byte[] takeBuffered() {
+        byte[] rest = Arrays.copyOfRange(buf, pos, limit);
+        pos = limit = 0;
+        return rest;
+    }
+
     /** Reads up to {@code len} body bytes (buffered ones first); -1 at EOF. */
     int read(byte[] dst, int off, int len) throws IOException {
         if (pos == limit) {
