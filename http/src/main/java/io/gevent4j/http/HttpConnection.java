@@ -372,6 +372,7 @@ final class HttpConnection {
         }
         put(CRLF);
         flush();
+        out = new byte[0]; // nothing more of HTTP is written here: do not hold the buffer
         return new UpgradedConnection(socket, input.takeBuffered(), remote);
     }
 

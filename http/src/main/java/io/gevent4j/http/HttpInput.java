@@ -330,10 +330,14 @@ final class HttpInput {
 
     // ------------------------------------------------------------------ body bytes
 
-    /** Takes the bytes buffered and not read yet (after a protocol upgrade); the buffer is emptied. */
+    /**
+     * Takes the bytes buffered and not read yet (after a protocol upgrade) and lets the buffer go:
+     * an upgraded connection may stay open for hours, and the new protocol brings its own.
+     */
     byte[] takeBuffered() {
         byte[] rest = Arrays.copyOfRange(buf, pos, limit);
         pos = limit = 0;
+        buf = new byte[256];
         return rest;
     }
 

@@ -45,7 +45,7 @@ public final class HttpsLoad {
         List<List<Double>> rps = List.of(new ArrayList<>(), new ArrayList<>());
         List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < 2; i++) {
-            wrk(urls[i], conns, 2); // warm-up
+            wrk(urls[i], conns, Math.max(2, seconds)); // warm-up (TLS code needs the JIT more)
         }
         System.out.printf("%-5s %-6s %12s %16s%n", "round", "server", "req/s", "server CPU us/req");
         for (int r = 0; r < rounds; r++) {

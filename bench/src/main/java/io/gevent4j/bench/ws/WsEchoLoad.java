@@ -84,7 +84,7 @@ public final class WsEchoLoad {
         List<List<Double>> rate = List.of(new ArrayList<>(), new ArrayList<>());
         List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < 2; i++) {
-            load(urls[i], conns, 2); // warm-up
+            load(urls[i], conns, Math.max(2, seconds)); // warm-up
         }
         System.out.printf("%-5s %-9s %12s %16s%n", "round", "server", "msgs/s", "server CPU us/msg");
         for (int r = 0; r < rounds; r++) {
