@@ -198,13 +198,22 @@ final class BodyInputStream extends InputStream {
                     throw new HttpStatusException(400, "malformed trailer field name");
                 }
             }
-            String value = line.substring(colon + 1).strip();
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
+            // Check before trimming: strip() would also eat control characters such as VT or FF.
+            int vs = colon + 1;
+            int ve = line.length();
+            for (int i = vs; i < ve; i++) {
+                char c = line.charAt(i);
                 if (c < 0x20 && c != '\t' || c == 0x7f) {
                     throw new HttpStatusException(400, "control character in trailer field");
                 }
             }
+            while (vs < ve && (line.charAt(vs) == ' ' || line.charAt(vs) == '\t')) {
+                vs++;
+            }
+            while (ve > vs && (line.charAt(ve - 1) == ' ' || line.charAt(ve - 1) == '\t')) {
+                ve--;
+            }
+            String value = line.substring(vs, ve);
             // Framing fields must not be smuggled in as trailers.
             if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")
                     && !name.equalsIgnoreCase("Host")) {

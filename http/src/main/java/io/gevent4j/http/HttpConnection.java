@@ -2,7 +2,6 @@ package io.gevent4j.http;
 
 import io.gevent4j.Timeout;
 import io.gevent4j.hub.GreenletExit;
-import io.gevent4j.net.Socket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +54,7 @@ final class HttpConnection {
     }
 
     private final HttpServer server;
-    private final Socket socket;
+    private final Transport socket;
     private final InetSocketAddress remote;
     private final HttpInput input;
     private final Source source;
@@ -65,7 +64,7 @@ final class HttpConnection {
     volatile boolean idle;
     private Response current;
 
-    HttpConnection(HttpServer server, Socket socket, InetSocketAddress remote) {
+    HttpConnection(HttpServer server, Transport socket, InetSocketAddress remote) {
         this.server = server;
         this.socket = socket;
         this.remote = remote;
@@ -78,11 +77,21 @@ final class HttpConnection {
     }
 
     InetSocketAddress localAddress() {
-        return socket.localAddress();
+        return socket.socket().localAddress();
     }
 
-    Socket socket() {
+    /** The response of the request being handled. */
+    Response currentResponse() {
+        return current;
+    }
+
+    Transport transport() {
         return socket;
+    }
+
+    /** The TLS session, or null on plain HTTP. */
+    javax.net.ssl.SSLSession session() {
+        return socket.session();
     }
 
     // ------------------------------------------------------------------ the request loop
@@ -91,7 +100,7 @@ final class HttpConnection {
         boolean first = true;
         try {
             while (true) {
-                if (!input.hasBuffered()) {
+                if (!input.hasRequestBuffered()) {
                     flush();
                     idle = true;
                     try {
@@ -194,7 +203,7 @@ final class HttpConnection {
             log.debug("{}: timed out serving {}: {}", remote, req, e.getMessage());
             return false;
         } catch (IOException e) {
-            if (e instanceof java.io.EOFException || e instanceof java.net.SocketException || socket.isClosed()
+            if (e instanceof java.io.EOFException || e instanceof java.net.SocketException || socket.socket().isClosed()
                     || resp.isCommitted()) {
                 log.debug("{}: I/O error serving {}: {}", remote, req, e.toString());
                 return false;
@@ -338,11 +347,43 @@ final class HttpConnection {
         if (!resp.noBodyStatus()) {
             if (body.length > FLUSH_THRESHOLD) {
                 flush();
-                socket.write(body);
+                socket.write(body, 0, body.length);
             } else {
                 put(body);
             }
         }
+    }
+
+    /**
+     * Writes {@code 101 Switching Protocols} with the response's headers and hands the connection
+     * over; the request loop ends after the handler.
+     */
+    UpgradedConnection upgrade(Response resp, String protocol) throws IOException {
+        put(statusLine(101));
+        put(HttpDate.line());
+        HttpHeaders h = resp.headers();
+        if (!h.contains("Server")) {
+            put(server.serverLine());
+        }
+        putLatin1("Connection: Upgrade\r\nUpgrade: ");
+        putLatin1(protocol);
+        put(CRLF);
+        for (int i = 0, n = h.size(); i < n; i++) {
+            String name = h.nameAt(i);
+            if (name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")
+                    || name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Upgrade")) {
+                continue;
+            }
+            putLatin1(name);
+            put((byte) ':');
+            put((byte) ' ');
+            putLatin1(h.valueAt(i));
+            put(CRLF);
+        }
+        put(CRLF);
+        flush();
+        out = new byte[0]; // nothing more of HTTP is written here: do not hold the buffer
+        return new UpgradedConnection(socket, input.takeBuffered(), remote);
     }
 
     /** The head of a streamed response ({@code length} -1: unknown). */

@@ -32,20 +32,39 @@ final class HttpInput {
         this.buf = new byte[8192];
     }
 
-    /** True if bytes of a next (pipelined) request are already buffered. */
+    /** True if unread bytes are buffered (body bytes, or a next pipelined request). */
     boolean hasBuffered() {
         return pos < limit;
     }
 
     /**
-     * Waits until at least one byte of a next request is buffered (the idle keep-alive wait);
-     * false on EOF.
+     * Between requests: true if bytes of a next (pipelined) request are already buffered. Empty lines
+     * before it are dropped first (RFC 9112 section 2.2), so a stray CRLF after a request does not
+     * count as the start of one.
+     */
+    boolean hasRequestBuffered() {
+        skipEmptyLines();
+        return pos < limit && !(limit - pos == 1 && buf[pos] == '\r');
+    }
+
+    /**
+     * Waits until at least one byte of a next request is buffered (the idle keep-alive wait), reading
+     * past empty lines; false on EOF.
      */
     boolean awaitData() throws IOException {
-        if (pos < limit) {
-            return true;
+        while (!hasRequestBuffered()) {
+            if (!fill(maxHead())) {
+                return false;
+            }
         }
-        return fill(maxHead());
+        return true;
+    }
+
+    /** Drops buffered CRLFs; a CR that is the last buffered byte stays (its LF may follow). */
+    private void skipEmptyLines() {
+        while (limit - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') {
+            pos += 2;
+        }
     }
 
     /** Reads more bytes into the buffer, growing it up to {@code max}; false on EOF. */
@@ -96,13 +115,17 @@ final class HttpInput {
             }
         }
         // Buffer the whole head, scanning each byte once; offsets are relative to pos because
-        // fill() may compact the buffer.
+        // fill() may compact the buffer. Bytes that cannot be part of a request line (a TLS
+        // ClientHello sent to the plain port, binary noise) are refused as soon as they arrive,
+        // not after the header timeout.
         int scanned = 0;
         int lineLf = -1;
         int lastLf = -1;
+        boolean inMethod = true;
         while (true) {
             while (pos + scanned < limit) {
-                if (buf[pos + scanned] == '\n') {
+                byte c = buf[pos + scanned];
+                if (c == '\n') {
                     if (lineLf < 0) {
                         lineLf = scanned;
                     } else if (scanned == lastLf + 1 || scanned == lastLf + 2 && buf[pos + scanned - 1] == '\r') {
@@ -111,6 +134,16 @@ final class HttpInput {
                         return head;
                     }
                     lastLf = scanned;
+                } else if (lineLf < 0) {
+                    if (inMethod) {
+                        if (c == ' ' && scanned > 0) {
+                            inMethod = false;
+                        } else if (!isTchar(c)) {
+                            throw new HttpStatusException(400, "not an HTTP request");
+                        }
+                    } else if (c < 0x20 && c != '\r' || c == 0x7f || c < 0) {
+                        throw new HttpStatusException(400, "invalid byte in the request line");
+                    }
                 }
                 scanned++;
                 if (lineLf < 0 && scanned > maxRequestLine + 2) {
@@ -296,6 +329,17 @@ final class HttpInput {
     }
 
     // ------------------------------------------------------------------ body bytes
+
+    /**
+     * Takes the bytes buffered and not read yet (after a protocol upgrade) and lets the buffer go:
+     * an upgraded connection may stay open for hours, and the new protocol brings its own.
+     */
+    byte[] takeBuffered() {
+        byte[] rest = Arrays.copyOfRange(buf, pos, limit);
+        pos = limit = 0;
+        buf = new byte[256];
+        return rest;
+    }
 
     /** Reads up to {@code len} body bytes (buffered ones first); -1 at EOF. */
     int read(byte[] dst, int off, int len) throws IOException {

@@ -1,7 +1,13 @@
 package io.gevent4j.http;
 
+import io.gevent4j.net.SslSocket;
 import io.gevent4j.net.StreamServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,6 +16,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * An HTTP/1.1 server (gevent's {@code pywsgi.WSGIServer}): a greenlet per connection on a
@@ -20,6 +28,20 @@ import java.util.concurrent.ConcurrentHashMap;
  *     resp.send("Hello, " + req.queryParams().getOrDefault("name", List.of("World")).get(0) + "!");
  * });
  * server.serveForever();   // until server.stop() from another greenlet or thread
+ * }</pre>
+ *
+ * <h2>HTTPS</h2>
+ * {@link #https(InetSocketAddress, SSLContext, HttpHandler)} serves TLS over {@link SslSocket}: each
+ * connection's handshake runs in its own greenlet within {@link #handshakeTimeout(Duration)}, ALPN
+ * announces {@code http/1.1}, and the handler sees the session and the SNI host name through
+ * {@link Request#sslSession()} and {@link Request#sniHostName()}. A client whose handshake fails (a
+ * plain-text request on the TLS port, no common protocol, a timeout) only loses its own connection:
+ * it is logged at DEBUG and counted in {@link #handshakeFailures()}.
+ * {@link #sslEngineConfigurer(Consumer)} adjusts each engine (client authentication, protocols).
+ *
+ * <pre>{@code
+ * HttpServer.https(new InetSocketAddress(8443), sslContext, (req, resp) -> resp.send("secure"))
+ *         .serveForever();
  * }</pre>
  *
  * <h2>Protocol</h2>
@@ -50,8 +72,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * then kills the rest.
  */
 public final class HttpServer implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     /** The {@code Server} header's default value. */
     public static final String DEFAULT_SERVER_NAME = "gevent4j";
+    /** The protocol an HTTPS server announces with ALPN. */
+    static final String[] ALPN = {"http/1.1"};
 
     private final HttpHandler handler;
     private final StreamServer streamServer;
@@ -63,6 +88,10 @@ public final class HttpServer implements Closeable {
     private long idleTimeoutNanos = Duration.ofSeconds(30).toNanos();
     private Duration ioTimeout = Duration.ofSeconds(60);
     private boolean accessLog;
+    private SSLContext sslContext;
+    private Consumer<SSLEngine> sslEngineConfigurer;
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private final LongAdder handshakeFailures = new LongAdder();
     private byte[] serverLine = serverLine(DEFAULT_SERVER_NAME);
     private volatile boolean stopping;
 
@@ -76,14 +105,52 @@ public final class HttpServer implements Closeable {
         return new HttpServer(Objects.requireNonNull(address, "address"), handler);
     }
 
+    /**
+     * An HTTPS server for {@code address} with the certificates of {@code context}; not yet started.
+     * Everything else is as for {@link #create}.
+     */
+    public static HttpServer https(InetSocketAddress address, SSLContext context, HttpHandler handler) {
+        HttpServer s = create(address, handler);
+        s.sslContext = Objects.requireNonNull(context, "context");
+        return s;
+    }
+
     private void serveConnection(io.gevent4j.net.Socket socket, InetSocketAddress peer) throws IOException {
-        HttpConnection c = new HttpConnection(this, socket, peer);
+        Transport t;
+        if (sslContext != null) {
+            SslSocket ssl = SslSocket.wrap(socket, newEngine(peer));
+            try {
+                ssl.handshake(handshakeTimeout);
+            } catch (IOException e) {
+                handshakeFailures.increment();
+                log.debug("{}: TLS handshake failed: {}", peer, e.toString());
+                return; // the StreamServer closes the socket
+            }
+            t = Transport.of(ssl);
+        } else {
+            t = Transport.of(socket);
+        }
+        HttpConnection c = new HttpConnection(this, t, peer);
         connections.add(c);
         try {
             c.serve();
         } finally {
             connections.remove(c);
+            t.close();
         }
+    }
+
+    private SSLEngine newEngine(InetSocketAddress peer) {
+        // the peer's address as the engine's peer host: for configurers that look at the client
+        SSLEngine e = sslContext.createSSLEngine(peer.getAddress().getHostAddress(), peer.getPort());
+        e.setUseClientMode(false);
+        SSLParameters p = e.getSSLParameters();
+        p.setApplicationProtocols(ALPN);
+        e.setSSLParameters(p);
+        if (sslEngineConfigurer != null) {
+            sslEngineConfigurer.accept(e);
+        }
+        return e;
     }
 
     // ------------------------------------------------------------------ configuration
@@ -140,6 +207,40 @@ public final class HttpServer implements Closeable {
         checkNotStarted();
         this.ioTimeout = positive(timeout);
         return this;
+    }
+
+    /**
+     * Time allowed for a client's TLS handshake (default 10 s); past it the connection is closed and
+     * counted in {@link #handshakeFailures()}. HTTPS servers only.
+     */
+    public HttpServer handshakeTimeout(Duration timeout) {
+        checkNotStarted();
+        this.handshakeTimeout = positive(timeout);
+        return this;
+    }
+
+    /**
+     * Called with each connection's {@link SSLEngine} (server mode, ALPN {@code http/1.1} already
+     * set) before its handshake: require client certificates, restrict protocols or cipher suites.
+     * HTTPS servers only.
+     */
+    public HttpServer sslEngineConfigurer(Consumer<SSLEngine> configurer) {
+        checkNotStarted();
+        if (sslContext == null) {
+            throw new IllegalStateException("not an HTTPS server");
+        }
+        this.sslEngineConfigurer = configurer;
+        return this;
+    }
+
+    /** True if this server speaks HTTPS. */
+    public boolean isSecure() {
+        return sslContext != null;
+    }
+
+    /** TLS handshakes that failed or timed out since the server was created. */
+    public long handshakeFailures() {
+        return handshakeFailures.sum();
     }
 
     /** Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off). */
@@ -254,7 +355,7 @@ public final class HttpServer implements Closeable {
         stopping = true;
         for (HttpConnection c : connections) {
             if (c.idle) {
-                c.socket().close();
+                c.transport().socket().close();
             }
         }
         streamServer.stop(timeout);

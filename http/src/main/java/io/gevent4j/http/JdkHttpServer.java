@@ -6,8 +6,14 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpPrincipal;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
 import io.gevent4j.hub.Hub;
 
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,14 +31,40 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-/** {@link com.sun.net.httpserver.HttpServer} on a gevent4j {@link HttpServer} and its own hub thread. */
+/**
+ * {@link com.sun.net.httpserver.HttpServer} on a gevent4j {@link HttpServer} and its own hub thread.
+ * For HTTPS the same server sits behind {@link JdkHttpsServer}, which passes itself as the facade
+ * contexts report and its {@link HttpsConfigurator}.
+ */
 final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
     private final List<Context> contexts = new CopyOnWriteArrayList<>();
+    private final com.sun.net.httpserver.HttpServer facade;
+    private final boolean secure;
+    private volatile HttpsConfigurator configurator;
     private InetSocketAddress address;
     private int backlog;
     private Executor executor;
     private volatile HttpServer server;
     private Thread thread;
+
+    JdkHttpServer() {
+        this.facade = this;
+        this.secure = false;
+    }
+
+    /** The HTTPS server behind {@code facade}. */
+    JdkHttpServer(JdkHttpsServer facade) {
+        this.facade = facade;
+        this.secure = true;
+    }
+
+    void setHttpsConfigurator(HttpsConfigurator c) {
+        this.configurator = Objects.requireNonNull(c, "null HttpsConfigurator");
+    }
+
+    HttpsConfigurator getHttpsConfigurator() {
+        return configurator;
+    }
 
     @Override
     public synchronized void bind(InetSocketAddress addr, int backlog) throws IOException {
@@ -41,21 +73,30 @@ final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
         }
         this.address = Objects.requireNonNull(addr, "addr");
         this.backlog = backlog;
-        // The JDK's server binds here; ours binds in start(), on the hub thread that will own the
-        // listening socket: until then getAddress() returns the requested address.
-        this.server = HttpServer.create(addr, this::dispatch);
-        if (backlog > 0) {
-            server.backlog(backlog);
-        }
     }
 
     @Override
     public synchronized void start() {
-        if (server == null) {
+        if (address == null) {
             throw new IllegalStateException("server not bound");
         }
         if (thread != null) {
             throw new IllegalStateException("server already started");
+        }
+        // The JDK's server binds in bind(); ours binds here, on the hub thread that will own the
+        // listening socket: until then getAddress() returns the requested address.
+        if (secure) {
+            HttpsConfigurator c = configurator;
+            if (c == null) {
+                throw new IllegalStateException("HttpsConfigurator not set");
+            }
+            server = HttpServer.https(address, c.getSSLContext(), this::dispatch)
+                    .sslEngineConfigurer(engine -> configure(c, engine));
+        } else {
+            server = HttpServer.create(address, this::dispatch);
+        }
+        if (backlog > 0) {
+            server.backlog(backlog);
         }
         CompletableFuture<InetSocketAddress> started = new CompletableFuture<>();
         HttpServer s = server;
@@ -172,13 +213,14 @@ final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
             throw new HttpStatusException(400, "request-target is not a URI");
         }
         Exchange ex = new Exchange(best, req, resp, uri);
+        HttpExchange facadeExchange = secure ? new SecureExchange(ex) : ex;
         try {
             new Filter.Chain(best.filters, (com.sun.net.httpserver.HttpHandler) exchange -> {
                 Authenticator auth = ((Context) exchange.getHttpContext()).authenticator;
                 if (auth != null) {
                     Authenticator.Result r = auth.authenticate(exchange);
                     if (r instanceof Authenticator.Success ok) {
-                        ((Exchange) exchange).principal = ok.getPrincipal();
+                        ex.principal = ok.getPrincipal();
                     } else {
                         int code = r instanceof Authenticator.Failure f ? f.getResponseCode()
                                 : ((Authenticator.Retry) r).getResponseCode();
@@ -188,7 +230,7 @@ final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
                     }
                 }
                 ((Context) exchange.getHttpContext()).handler.handle(exchange);
-            }).doFilter(ex);
+            }).doFilter(facadeExchange);
         } finally {
             ex.close();
         }
@@ -226,7 +268,7 @@ final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
 
         @Override
         public com.sun.net.httpserver.HttpServer getServer() {
-            return JdkHttpServer.this;
+            return facade;
         }
 
         @Override
@@ -252,9 +294,159 @@ final class JdkHttpServer extends com.sun.net.httpserver.HttpServer {
         }
     }
 
+    /** Applies the JDK configurator's choices to one connection's engine, keeping ALPN. */
+    private static void configure(HttpsConfigurator c, SSLEngine engine) {
+        Params p = new Params(c, new InetSocketAddress(engine.getPeerHost(), engine.getPeerPort()));
+        c.configure(p);
+        SSLParameters sp = p.applied;
+        if (sp == null) {
+            sp = engine.getSSLParameters();
+            if (p.getCipherSuites() != null) {
+                sp.setCipherSuites(p.getCipherSuites());
+            }
+            if (p.getProtocols() != null) {
+                sp.setProtocols(p.getProtocols());
+            }
+            if (p.getNeedClientAuth()) {
+                sp.setNeedClientAuth(true);
+            } else if (p.getWantClientAuth()) {
+                sp.setWantClientAuth(true);
+            }
+        }
+        if (sp.getApplicationProtocols().length == 0) {
+            sp.setApplicationProtocols(HttpServer.ALPN);
+        }
+        engine.setSSLParameters(sp);
+    }
+
+    private static final class Params extends HttpsParameters {
+        private final HttpsConfigurator configurator;
+        private final InetSocketAddress client;
+        SSLParameters applied;
+
+        Params(HttpsConfigurator configurator, InetSocketAddress client) {
+            this.configurator = configurator;
+            this.client = client;
+        }
+
+        @Override
+        public HttpsConfigurator getHttpsConfigurator() {
+            return configurator;
+        }
+
+        @Override
+        public InetSocketAddress getClientAddress() {
+            return client;
+        }
+
+        @Override
+        public void setSSLParameters(SSLParameters params) {
+            this.applied = params;
+        }
+    }
+
+    /** The exchange of an HTTPS server: the same exchange, plus its TLS session. */
+    private static final class SecureExchange extends HttpsExchange {
+        private final Exchange ex;
+
+        SecureExchange(Exchange ex) {
+            this.ex = ex;
+        }
+
+        @Override
+        public SSLSession getSSLSession() {
+            return ex.req.sslSession();
+        }
+
+        @Override
+        public Headers getRequestHeaders() {
+            return ex.getRequestHeaders();
+        }
+
+        @Override
+        public Headers getResponseHeaders() {
+            return ex.getResponseHeaders();
+        }
+
+        @Override
+        public URI getRequestURI() {
+            return ex.getRequestURI();
+        }
+
+        @Override
+        public String getRequestMethod() {
+            return ex.getRequestMethod();
+        }
+
+        @Override
+        public HttpContext getHttpContext() {
+            return ex.getHttpContext();
+        }
+
+        @Override
+        public void close() {
+            ex.close();
+        }
+
+        @Override
+        public InputStream getRequestBody() {
+            return ex.getRequestBody();
+        }
+
+        @Override
+        public OutputStream getResponseBody() {
+            return ex.getResponseBody();
+        }
+
+        @Override
+        public void sendResponseHeaders(int rCode, long responseLength) throws IOException {
+            ex.sendResponseHeaders(rCode, responseLength);
+        }
+
+        @Override
+        public InetSocketAddress getRemoteAddress() {
+            return ex.getRemoteAddress();
+        }
+
+        @Override
+        public int getResponseCode() {
+            return ex.getResponseCode();
+        }
+
+        @Override
+        public InetSocketAddress getLocalAddress() {
+            return ex.getLocalAddress();
+        }
+
+        @Override
+        public String getProtocol() {
+            return ex.getProtocol();
+        }
+
+        @Override
+        public Object getAttribute(String name) {
+            return ex.getAttribute(name);
+        }
+
+        @Override
+        public void setAttribute(String name, Object value) {
+            ex.setAttribute(name, value);
+        }
+
+        @Override
+        public void setStreams(InputStream i, OutputStream o) {
+            ex.setStreams(i, o);
+        }
+
+        @Override
+        public HttpPrincipal getPrincipal() {
+            return ex.getPrincipal();
+        }
+    }
+
     private static final class Exchange extends HttpExchange {
         private final Context context;
-        private final Request req;
+        final Request req;
         private final Response resp;
         private final URI uri;
         private final Headers requestHeaders = new Headers();

@@ -16,8 +16,11 @@ import java.net.InetSocketAddress;
  *
  * <p>Differences from the JDK's server: {@code start()} runs the server on a new platform thread
  * with its own hub (handlers are greenlets there; {@code setExecutor} is accepted and ignored);
- * parsing is the strict one of {@link io.gevent4j.http.HttpServer}; HTTPS is not provided
- * ({@link #createHttpsServer} throws {@link UnsupportedOperationException}).
+ * parsing is the strict one of {@link io.gevent4j.http.HttpServer}. {@code HttpsServer.create(...)}
+ * serves TLS through {@link io.gevent4j.http.HttpServer#https}: its {@code HttpsConfigurator} must be set
+ * before {@code start()}, gives the {@code SSLContext} and is asked to configure each connection
+ * (its {@code SSLParameters} are applied, ALPN {@code http/1.1} added unless they name protocols);
+ * exchanges are {@code HttpsExchange}s with the connection's {@code SSLSession}.
  */
 public final class JdkHttpServerProvider extends HttpServerProvider {
     /** Public no-argument constructor for the {@link java.util.ServiceLoader}. */
@@ -34,7 +37,11 @@ public final class JdkHttpServerProvider extends HttpServerProvider {
     }
 
     @Override
-    public HttpsServer createHttpsServer(InetSocketAddress addr, int backlog) {
-        throw new UnsupportedOperationException("HTTPS is not provided by gevent4j's HttpServerProvider");
+    public HttpsServer createHttpsServer(InetSocketAddress addr, int backlog) throws IOException {
+        JdkHttpsServer s = new JdkHttpsServer();
+        if (addr != null) {
+            s.bind(addr, backlog);
+        }
+        return s;
     }
 }

@@ -79,11 +79,20 @@ public final class Request {
         return p;
     }
 
-    /** The path, percent-decoded as UTF-8 ({@code '+'} stays a plus): {@code "/a b"}. */
+    /**
+     * The path, percent-decoded as UTF-8 ({@code '+'} stays a plus): {@code "/a b"}.
+     *
+     * @throws HttpStatusException 400 if a percent-escape is malformed ({@code "/%zz"}); a handler that
+     *                             lets it propagate answers 400
+     */
     public String path() {
         if (path == null) {
             String raw = rawPath();
-            path = raw.indexOf('%') < 0 ? raw : URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            try {
+                path = raw.indexOf('%') < 0 ? raw : URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new HttpStatusException(400, "malformed percent-encoding in the path");
+            }
         }
         return path;
     }
@@ -219,6 +228,86 @@ public final class Request {
     /** The server's address the client connected to. */
     public InetSocketAddress localAddress() {
         return conn.localAddress();
+    }
+
+    /** True if the request came over TLS ({@link HttpServer#https}). */
+    public boolean isSecure() {
+        return conn.session() != null;
+    }
+
+    /** {@code "https"} or {@code "http"}. */
+    public String scheme() {
+        return isSecure() ? "https" : "http";
+    }
+
+    /** The TLS session (protocol, cipher suite, client certificates), or null on plain HTTP. */
+    public javax.net.ssl.SSLSession sslSession() {
+        return conn.session();
+    }
+
+    /**
+     * The host name the client asked for with TLS SNI, or null (plain HTTP, or a client that sent
+     * none, as when connecting to an IP address).
+     */
+    public String sniHostName() {
+        if (conn.session() instanceof javax.net.ssl.ExtendedSSLSession x) {
+            for (javax.net.ssl.SNIServerName n : x.getRequestedServerNames()) {
+                if (n instanceof javax.net.ssl.SNIHostName h) {
+                    return h.getAsciiName();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** True if this is a WebSocket opening handshake ({@code Upgrade: websocket}). */
+    public boolean isWebSocketUpgrade() {
+        return head.headers().containsToken("Upgrade", "websocket");
+    }
+
+    /** {@link #upgradeToWebSocket(WebSocket.Options)} with default options. */
+    public WebSocket upgradeToWebSocket() throws IOException {
+        return upgradeToWebSocket(new WebSocket.Options());
+    }
+
+    /**
+     * Accepts a WebSocket opening handshake (RFC 6455 section 4.2): answers {@code 101} with
+     * {@code Sec-WebSocket-Accept}, the subprotocol chosen from {@code options} and any headers set on
+     * the response, and returns the WebSocket; the connection is the WebSocket's from here on and
+     * is closed when the handler returns.
+     *
+     * @throws HttpStatusException 400 if this is not a valid handshake; 426 (answered with
+     *                             {@code Sec-WebSocket-Version: 13}) for another protocol version
+     */
+    public WebSocket upgradeToWebSocket(WebSocket.Options options) throws IOException {
+        Response resp = conn.currentResponse();
+        String version = header("Sec-WebSocket-Version");
+        if (isWebSocketUpgrade() && version != null && !version.trim().equals("13")) {
+            resp.status(426).header("Sec-WebSocket-Version", "13").send("unsupported WebSocket version\n");
+            throw new HttpStatusException(426, "unsupported WebSocket version " + version);
+        }
+        String key = WebSocket.checkUpgradeRequest(this);
+        if (version == null) {
+            throw new HttpStatusException(400, "missing Sec-WebSocket-Version");
+        }
+        java.util.Set<String> offered = new java.util.HashSet<>();
+        for (String v : headers().getAll("Sec-WebSocket-Protocol")) {
+            for (String p : v.split(",")) {
+                offered.add(p.trim());
+            }
+        }
+        String chosen = null;
+        for (String mine : options.subprotocols()) { // ours, in our order of preference
+            if (offered.contains(mine)) {
+                chosen = mine;
+                break;
+            }
+        }
+        resp.header("Sec-WebSocket-Accept", WebSocket.accept(key));
+        if (chosen != null) {
+            resp.header("Sec-WebSocket-Protocol", chosen);
+        }
+        return new WebSocket(resp.upgrade("websocket"), false, options, chosen);
     }
 
     boolean expectContinue() {

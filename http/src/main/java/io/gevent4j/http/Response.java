@@ -27,6 +27,7 @@ public final class Response {
     private final HttpHeaders headers = new HttpHeaders();
     private boolean committed;
     private boolean closeRequested;
+    private boolean upgraded;
     private BodyStream stream;
     private long bodyBytes;
 
@@ -161,6 +162,40 @@ public final class Response {
         return stream;
     }
 
+    /**
+     * Answers {@code 101 Switching Protocols} to {@code protocol} (with {@code Connection: Upgrade},
+     * {@code Upgrade: protocol} and the headers set so far) and hands the raw connection to the handler,
+     * for protocols such as WebSocket ({@link Request#upgradeToWebSocket()} does this for you). The
+     * server closes the connection when the handler returns; nothing else of HTTP happens on it.
+     *
+     * @throws IllegalStateException if the response is committed, the request is not HTTP/1.1, or its
+     *                               body was not read to the end
+     */
+    public UpgradedConnection upgrade(String protocol) throws IOException {
+        checkNotCommitted();
+        if (stream != null) {
+            throw new IllegalStateException("outputStream() already in use");
+        }
+        if (protocol.isEmpty() || !protocol.chars().allMatch(c -> c == '/' || c < 128 && HttpInput.isTchar((byte) c))) {
+            throw new IllegalArgumentException("invalid protocol: " + protocol);
+        }
+        if (request.head().minorVersion() != 1) {
+            throw new IllegalStateException("protocol upgrades need HTTP/1.1");
+        }
+        if (request.rawBody() != null && !request.rawBody().isComplete()) {
+            throw new IllegalStateException("read the request body before upgrading");
+        }
+        committed = true;
+        upgraded = true;
+        status = 101;
+        return conn.upgrade(this, protocol);
+    }
+
+    /** True after {@link #upgrade}. */
+    public boolean isUpgraded() {
+        return upgraded;
+    }
+
     /** Bytes of body sent so far (what a GET would get, also for HEAD). */
     public long bytesSent() {
         return bodyBytes;
@@ -197,7 +232,7 @@ public final class Response {
     }
 
     boolean closeRequested() {
-        return closeRequested || headers.containsToken("Connection", "close");
+        return closeRequested || upgraded || headers.containsToken("Connection", "close");
     }
 
     void requestClose() {
@@ -206,7 +241,9 @@ public final class Response {
 
     /** Called after the handler returned: sends an empty response or ends the stream. */
     void finish() throws IOException {
-        if (stream != null) {
+        if (upgraded) {
+            return;
+        } else if (stream != null) {
             stream.close();
         } else if (!committed) {
             send(new byte[0]);

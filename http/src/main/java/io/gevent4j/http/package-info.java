@@ -15,6 +15,12 @@
  *       {@code outputStream}).</li>
  *   <li>{@link io.gevent4j.http.HttpStatusException}: a handler (or the parser) refuses a request
  *       with a status.</li>
+ *   <li>HTTPS: {@link io.gevent4j.http.HttpServer#https}; protocol upgrades:
+ *       {@link io.gevent4j.http.Response#upgrade} and {@link io.gevent4j.http.UpgradedConnection};
+ *       {@link io.gevent4j.http.WebSocket} (RFC 6455) on both sides.</li>
+ *   <li>{@link io.gevent4j.http.HttpClient} with {@link io.gevent4j.http.ClientRequest},
+ *       {@link io.gevent4j.http.ClientResponse} (buffered) and
+ *       {@link io.gevent4j.http.StreamingResponse} (streamed).</li>
  * </ul>
  *
  * <h2>Why our own parser, not Netty's {@code HttpServerCodec}</h2>

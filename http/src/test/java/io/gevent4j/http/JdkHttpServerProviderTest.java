@@ -111,4 +111,43 @@ class JdkHttpServerProviderTest {
             server.stop(1);
         }
     }
+
+    @Test
+    void httpsServerCreateServesTlsWithTheConfiguratorsContextAndParameters() throws Exception {
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        assertInstanceOf(JdkHttpsServer.class, server);
+        AtomicReference<String> seen = new AtomicReference<>();
+        server.createContext("/s", ex -> {
+            com.sun.net.httpserver.HttpsExchange https = (com.sun.net.httpserver.HttpsExchange) ex;
+            seen.set(https.getSSLSession().getProtocol() + " " + (ex.getHttpContext().getServer() == server));
+            byte[] out = "secure".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, out.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(out);
+            }
+        });
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, server::start, "no configurator yet");
+        AtomicReference<InetSocketAddress> client = new AtomicReference<>();
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(TestCerts.LOCAL.server()) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                client.set(params.getClientAddress());
+                javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+                p.setProtocols(new String[] {"TLSv1.2"});
+                params.setSSLParameters(p);
+            }
+        });
+        server.start();
+        try (HttpClient jdk = HttpClient.newBuilder().sslContext(TestCerts.LOCAL.client()).build()) {
+            HttpResponse<String> r = jdk.send(HttpRequest.newBuilder(
+                    URI.create("https://localhost:" + server.getAddress().getPort() + "/s")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("secure", r.body());
+            assertEquals("TLSv1.2 true", seen.get(), "the configurator's parameters apply; the context's server is the HttpsServer");
+            assertEquals(InetAddress.getLoopbackAddress(), client.get().getAddress());
+        } finally {
+            server.stop(0);
+        }
+    }
 }

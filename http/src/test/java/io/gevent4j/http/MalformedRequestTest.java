@@ -45,6 +45,7 @@ class MalformedRequestTest {
         c.add(ok("plain GET", "GET /x HTTP/1.1\r\n" + H + "\r\n", "GET /x 0:"));
         c.add(ok("HTTP/1.0 with keep-alive", "GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "GET /x"));
         c.add(ok("empty lines before the request line", "\r\n\r\nGET /x HTTP/1.1\r\n" + H + "\r\n", "GET /x"));
+        c.add(ok("empty line after the request", "GET /x HTTP/1.1\r\n" + H + "\r\n\r\n", "GET /x"));
         c.add(ok("Content-Length body", "POST /p HTTP/1.1\r\n" + H + "Content-Length: 5\r\n\r\nhello", "POST /p 5:hello"));
         c.add(ok("Content-Length zero", "POST /p HTTP/1.1\r\n" + H + "Content-Length: 0\r\n\r\n", "POST /p 0:"));
         c.add(ok("chunked body", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
@@ -82,6 +83,7 @@ class MalformedRequestTest {
         c.add(bad("chunk size overflowing", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n10000000000000003\r\nabc\r\n0\r\n\r\n", 400));
         c.add(bad("chunk extension without a name", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3;=x\r\nabc\r\n0\r\n\r\n", 400));
         c.add(bad("chunk data longer than its size", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n", 400));
+        c.add(bad("control character in a trailer value", "POST /t HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nX-T: \u000b\r\n\r\n", 400));
         c.add(bad("chunk size line with bare LF", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400));
         c.add(bad("obs-fold", "GET / HTTP/1.1\r\n" + H + "X-A: 1\r\n 2\r\n\r\n", 400));
         c.add(bad("whitespace before the colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400));
@@ -106,6 +108,8 @@ class MalformedRequestTest {
         c.add(bad("space inside the target", "GET /a b HTTP/1.1\r\n" + H + "\r\n", 400));
         c.add(bad("NUL in the target", "GET /a\u0000b HTTP/1.1\r\n" + H + "\r\n", 400));
         c.add(bad("bad percent-encoding in the query", "GET /q?x=%zz HTTP/1.1\r\n" + H + "\r\n", 400));
+        c.add(bad("bad percent-encoding in the path", "GET /%zz HTTP/1.1\r\n" + H + "\r\n", 400));
+        c.add(bad("TLS ClientHello on the plain port", "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000", 400));
         // ---- limits
         c.add(bad("request line too long", "GET /" + "a".repeat(2000) + " HTTP/1.1\r\n" + H + "\r\n", 414));
         c.add(bad("header section too large", "GET / HTTP/1.1\r\n" + H + "X-Big: " + "b".repeat(3000) + "\r\n\r\n", 431));

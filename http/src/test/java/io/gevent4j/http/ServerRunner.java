@@ -77,6 +77,14 @@ final class ServerRunner implements AutoCloseable {
         return start(null, handler, config);
     }
 
+    /** An HTTPS server with {@code context}. */
+    static synchronized ServerRunner https(javax.net.ssl.SSLContext context, HttpHandler handler, Consumer<HttpServer> config)
+            throws Exception {
+        HttpServer s = HttpServer.https(LOCAL, context, handler);
+        config.accept(s);
+        return new ServerRunner(s, null);
+    }
+
     /** On a hub of the given loop backend (null: the default). */
     static synchronized ServerRunner start(io.gevent4j.loop.Backend backend, HttpHandler handler, Consumer<HttpServer> config)
             throws Exception {
@@ -90,7 +98,7 @@ final class ServerRunner implements AutoCloseable {
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + port() + path;
+        return (server.isSecure() ? "https" : "http") + "://127.0.0.1:" + port() + path;
     }
 
     /** Stops with {@code timeout} and returns the number of greenlets left on the server's hub (expected 0). */

@@ -315,16 +315,35 @@ public final class Socket implements Closeable {
 
     // ------------------------------------------------------------------ control
 
-    /** Sends FIN: the peer reads end of stream; this side can still read. */
+    /**
+     * Sends FIN: the peer reads end of stream; this side can still read. On a connection the peer
+     * already reset there is nothing left to shut down and this returns quietly, on every backend
+     * (as {@code java.net.Socket} does).
+     *
+     * @throws SocketException if the socket is closed
+     */
     public void shutdownOutput() throws IOException {
         core.checkOpen();
-        sock.shutdownOutput();
+        try {
+            sock.shutdownOutput();
+        } catch (java.nio.channels.NotYetConnectedException e) {
+            // ENOTCONN: Netty's native socket reports it unchecked, the JDK's NIO ignores it
+        }
     }
 
-    /** Stops reading: further reads see end of stream. */
+    /**
+     * Stops reading: further reads see end of stream. Returns quietly on a connection the peer
+     * already reset, on every backend.
+     *
+     * @throws SocketException if the socket is closed
+     */
     public void shutdownInput() throws IOException {
         core.checkOpen();
-        sock.shutdownInput();
+        try {
+            sock.shutdownInput();
+        } catch (java.nio.channels.NotYetConnectedException e) {
+            // ENOTCONN, as above
+        }
     }
 
     /**

@@ -352,6 +352,31 @@ public final class SslSocket implements Closeable {
     }
 
     /**
+     * Sends {@code close_notify} and shuts down the TCP output: the peer reads end of stream, this
+     * side can still read what the peer sends until its own {@code close_notify}. Idempotent.
+     *
+     * @throws IOException if the socket is closed or sending fails
+     */
+    public void shutdownOutput() throws IOException {
+        if (handshaken && !engine.isOutboundDone()) {
+            sendCloseNotify();
+        }
+        socket.shutdownOutput();
+    }
+
+    private void sendCloseNotify() throws IOException {
+        engine.closeOutbound();
+        while (!engine.isOutboundDone()) {
+            netOut.clear();
+            SSLEngineResult r = engine.wrap(EMPTY, netOut);
+            flushNetOut();
+            if (r.bytesProduced() == 0) {
+                break;
+            }
+        }
+    }
+
+    /**
      * Sends {@code close_notify} (waiting at most a second for the send buffer) and closes the socket.
      * Idempotent.
      */
@@ -362,16 +387,8 @@ public final class SslSocket implements Closeable {
         }
         try {
             if (handshaken && !engine.isOutboundDone()) {
-                engine.closeOutbound();
                 socket.setTimeout(Duration.ofSeconds(1));
-                while (!engine.isOutboundDone()) {
-                    netOut.clear();
-                    SSLEngineResult r = engine.wrap(EMPTY, netOut);
-                    flushNetOut();
-                    if (r.bytesProduced() == 0) {
-                        break;
-                    }
-                }
+                sendCloseNotify();
             }
         } catch (IOException | RuntimeException ignored) {
             // best effort: the peer may be gone already

@@ -464,4 +464,28 @@ class SocketTest {
             }
         });
     }
+
+    /**
+     * A peer that resets the connection: shutdownOutput/shutdownInput afterwards return quietly on
+     * every backend (Netty's native socket reported ENOTCONN as an unchecked NotYetConnectedException,
+     * which reached the HTTP server's log as an ERROR with a stack).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    void shutdownAfterAPeerResetThrowsNothingUnchecked(Backend backend) throws Exception {
+        OnHub.run(backend, hub -> {
+            try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"))) {
+                Socket client = Socket.connect(server.localAddress());
+                Socket accepted = server.accept();
+                client.setSoLinger(0);
+                client.close(); // RST
+                byte[] b = new byte[16];
+                assertThrows(SocketException.class, () -> accepted.read(b, 0, b.length), "the reset is seen");
+                accepted.shutdownOutput();
+                accepted.shutdownInput();
+                accepted.close();
+                assertThrows(SocketException.class, accepted::shutdownOutput, "closed: the declared exception");
+            }
+        });
+    }
 }

@@ -1,0 +1,103 @@
+package io.gevent4j.http;
+
+import io.gevent4j.net.Socket;
+import io.gevent4j.net.SslSocket;
+
+import javax.net.ssl.SSLSession;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The byte stream under one HTTP connection, plain TCP or TLS: what {@link HttpConnection}, the
+ * client and an upgraded connection read and write. Used by the greenlet that owns the connection;
+ * {@link #socket()}{@code .close()} alone may come from elsewhere (the server's stop).
+ */
+sealed interface Transport permits Transport.Plain, Transport.Tls {
+    /** Reads at least one byte; -1 at end of stream. */
+    int read(byte[] b, int off, int len) throws IOException;
+
+    void write(byte[] b, int off, int len) throws IOException;
+
+    /** Ends this side's output (TLS: close_notify first), keeping the input open. */
+    void shutdownOutput() throws IOException;
+
+    /** Closes (TLS: close_notify first, best effort). Idempotent. */
+    void close();
+
+    /** The TCP socket (for timeouts, addresses and a close from another thread). */
+    Socket socket();
+
+    /** The TLS session, or null on plain TCP. */
+    SSLSession session();
+
+    default void setTimeout(Duration timeout) {
+        socket().setTimeout(timeout);
+    }
+
+    static Transport of(Socket s) {
+        return new Plain(s);
+    }
+
+    static Transport of(SslSocket s) {
+        return new Tls(s);
+    }
+
+    record Plain(Socket socket) implements Transport {
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return socket.read(b, off, len);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            socket.write(b, off, len);
+        }
+
+        @Override
+        public void shutdownOutput() throws IOException {
+            socket.shutdownOutput();
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+
+        @Override
+        public SSLSession session() {
+            return null;
+        }
+    }
+
+    record Tls(SslSocket ssl) implements Transport {
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return ssl.read(b, off, len);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            ssl.write(java.nio.ByteBuffer.wrap(b, off, len));
+        }
+
+        @Override
+        public void shutdownOutput() throws IOException {
+            ssl.shutdownOutput();
+        }
+
+        @Override
+        public void close() {
+            ssl.close();
+        }
+
+        @Override
+        public Socket socket() {
+            return ssl.socket();
+        }
+
+        @Override
+        public SSLSession session() {
+            return ssl.getSession();
+        }
+    }
+}

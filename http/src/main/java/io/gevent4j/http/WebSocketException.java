@@ -1,0 +1,33 @@
+package io.gevent4j.http;
+
+import java.io.IOException;
+
+/**
+ * A WebSocket failed: the peer broke the protocol (the connection was closed with {@link #closeCode()}
+ * 1002, 1007 or 1009 as RFC 6455 says), or a client handshake was refused ({@link #status()}).
+ */
+public class WebSocketException extends IOException {
+    private final int closeCode;
+    private final int status;
+
+    /** A protocol failure closed with {@code closeCode}. */
+    public WebSocketException(int closeCode, String message) {
+        this(closeCode, -1, message);
+    }
+
+    WebSocketException(int closeCode, int status, String message) {
+        super(message);
+        this.closeCode = closeCode;
+        this.status = status;
+    }
+
+    /** The close code sent to the peer (1002 protocol error, 1007 invalid data, 1009 too big...), or -1. */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    /** For a refused client handshake: the server's HTTP status; otherwise -1. */
+    public int status() {
+        return status;
+    }
+}
