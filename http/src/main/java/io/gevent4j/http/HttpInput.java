@@ -413,7 +413,11 @@ final class HttpInput {
                 throw new EOFException("connection closed in the middle of a chunked body");
             }
             if (c == '\r') {
-                if (read() != '\n') {
+                int lf = read();
+                if (lf < 0) {
+                    throw new EOFException("connection closed in the middle of a chunked body");
+                }
+                if (lf != '\n') {
                     throw new HttpStatusException(400, "bare CR in chunked body");
                 }
                 return sb.toString();
