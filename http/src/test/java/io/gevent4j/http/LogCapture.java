@@ -59,6 +59,11 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
         return out;
     }
 
+    /** A short account of {@code errors}: how many, and the first three. */
+    static String summary(List<String> errors) {
+        return errors.size() + " ERRORs, first " + errors.subList(0, Math.min(3, errors.size()));
+    }
+
     synchronized void clear() {
         events.clear();
     }
