@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #maxRequestLine(int)}, {@link #maxHeaderBytes(int)}, {@link #maxBodySize(long)};
  * {@link #headerTimeout(Duration)} bounds the time to receive a request head (a slowloris client gets
  * 408 and is closed), {@link #idleTimeout(Duration)} how long an idle keep-alive connection is kept,
- * {@link #ioTimeout(Duration)} each read or write while a handler runs.
+ * {@link #ioTimeout(Duration)} each read or write while a handler runs, {@link #bodyTimeout(Duration)}
+ * the whole request body (a client trickling its body gets 408).
  *
  * <h2>Errors</h2>
  * A handler that throws gives a 500 (no stack trace in the body; the exception is logged through
@@ -62,6 +63,7 @@ public final class HttpServer implements Closeable {
     private long headerTimeoutNanos = Duration.ofSeconds(10).toNanos();
     private long idleTimeoutNanos = Duration.ofSeconds(30).toNanos();
     private Duration ioTimeout = Duration.ofSeconds(60);
+    private long bodyTimeoutNanos = Duration.ofMinutes(5).toNanos();
     private boolean accessLog;
     private byte[] serverLine = serverLine(DEFAULT_SERVER_NAME);
     private volatile boolean stopping;
@@ -139,6 +141,19 @@ public final class HttpServer implements Closeable {
     public HttpServer ioTimeout(Duration timeout) {
         checkNotStarted();
         this.ioTimeout = positive(timeout);
+        return this;
+    }
+
+    /**
+     * Time allowed to receive a whole request body, counted from the end of its head (default 5 min).
+     * {@link #ioTimeout} bounds each read, this the sum: a client trickling its body a byte at a time
+     * cannot hold the connection's greenlet for {@code maxBodySize} x {@code ioTimeout}. Past it the
+     * handler's read throws {@link java.net.SocketTimeoutException}; if the handler lets it escape before
+     * answering, the client gets 408 and the connection closes.
+     */
+    public HttpServer bodyTimeout(Duration timeout) {
+        checkNotStarted();
+        this.bodyTimeoutNanos = positive(timeout).toNanos();
         return this;
     }
 
@@ -303,6 +318,10 @@ public final class HttpServer implements Closeable {
 
     Duration ioTimeout() {
         return ioTimeout;
+    }
+
+    long bodyTimeoutNanos() {
+        return bodyTimeoutNanos;
     }
 
     boolean accessLogEnabled() {
