@@ -283,7 +283,9 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
 
     /** Waits until the greenlet is ready. Never throws the greenlet's exception. */
     public void join() {
-        links.await(-1);
+        if (!ready) {
+            links.await(-1);
+        }
     }
 
     /**
@@ -394,12 +396,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
                 startTimer.close();
                 startTimer = null;
             }
-            if (finishUnstarted(exception)) {
-                return;
-            }
-            if (!begun()) {
-                hub().throwTo(this, exception); // at once: it must find the kill before its task starts
-            } else {
+            if (!finishUnstarted(exception)) { // before its first turn it ends at once and never runs
                 hub().loop().runCallback(() -> hub().throwTo(this, exception));
             }
         });

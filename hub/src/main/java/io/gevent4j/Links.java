@@ -23,8 +23,10 @@ import java.util.function.BooleanSupplier;
  * starts, oldest first, each once. A link that wakes a greenlet of the hub (a waiter's switch, a
  * {@link Greenlet#link} greenlet) makes that greenlet run at once, before the next link is called, as
  * gevent's hub switches into it: the notification pauses and continues right after the greenlet
- * blocks or ends. Links added meanwhile are notified by a further notification. A link of another
- * hub's waiter is handed to that hub (its greenlet runs there) and the notification goes on.
+ * blocks or ends. Links added meanwhile are notified by a further notification. The hub's own owner
+ * thread (the main greenlet) runs only once the loop stops, so a link that wakes it does not pause the
+ * notification. The waiters of other hubs are not links of the round at all: they are woken at once
+ * when the owner becomes ready, on their own hubs (their wake-up must not wait for this hub's loop).
  *
  * <h2>Threads</h2>
  * {@link #add}, {@link #remove} and {@link #checkAndNotify} may be called from any thread; links are

@@ -35,7 +35,8 @@ import java.util.function.IntSupplier;
  * it is signalled across threads and holds a <em>reservation</em> - a newcomer may take a resource only
  * if more are available than reservations are outstanding - so that it finds its resource when it runs;
  * if it is killed or times out first it gives the reservation back and the next waiter is woken.
- * Nothing is lost or stranded either way. A waiter on another hub than the primitive's, or waiting on a
+ * The hub's own owner thread (its main greenlet) is woken the same way: it runs only once the loop
+ * stops. Nothing is lost or stranded either way. A waiter on another hub than the primitive's, or waiting on a
  * primitive that was {@linkplain #shared used from another thread}, announces a
  * {@linkplain Hub#externalWait() external wait} so that its hub's owner does not conclude it would
  * block forever.
@@ -378,11 +379,13 @@ final class Sync {
                 on = scheduledOn;
                 while (head != null && available.getAsInt() > reserved) {
                     Node n = poll();
-                    if (n.waiter.hub() == on) {
+                    if (n.waiter.hub() == on && !n.waiter.mainWaiting()) {
                         n.woken = true;
                         local = n;
                         break;
                     }
+                    // Another hub's waiter, or this hub's owner (it runs only once the loop stops):
+                    // it takes its resource later, so it holds a reservation meanwhile.
                     signalAcross(n);
                 }
                 if (local == null) {

@@ -79,14 +79,24 @@ final class BodyInputStream extends InputStream {
         remaining -= n;
         if (remaining == 0) {
             if (chunked) {
-                if (in.read() != '\r' || in.read() != '\n') {
-                    throw new HttpStatusException(400, "chunk data not followed by CRLF");
-                }
+                crlfAfterData();
             } else {
                 done = true;
             }
         }
         return n;
+    }
+
+    /** The CRLF after chunk data; the end of the stream there is a connection closed early, not a bad chunk. */
+    private void crlfAfterData() throws IOException {
+        int cr = in.read();
+        int lf = cr == '\r' ? in.read() : 0;
+        if (cr < 0 || lf < 0) {
+            throw new EOFException("connection closed in the middle of a chunked body");
+        }
+        if (cr != '\r' || lf != '\n') {
+            throw new HttpStatusException(400, "chunk data not followed by CRLF");
+        }
     }
 
     private void nextChunk() throws IOException {

@@ -176,6 +176,7 @@ final class HttpConnection {
         current = resp;
         long start = System.nanoTime();
         boolean ok = true;
+        source.bodyDeadline = body != null ? start + server.bodyTimeoutNanos() : 0;
         try {
             server.handler().handle(req, resp);
             resp.finish();
@@ -201,6 +202,9 @@ final class HttpConnection {
             return false;
         } catch (SocketTimeoutException e) {
             log.debug("{}: timed out serving {}: {}", remote, req, e.getMessage());
+            if (source.bodyDeadlinePassed() && !resp.isCommitted()) {
+                rejectAndClose(408, "request body not received in time", head);
+            }
             return false;
         } catch (IOException e) {
             if (e instanceof java.io.EOFException || e instanceof java.net.SocketException || socket.socket().isClosed()
@@ -221,6 +225,7 @@ final class HttpConnection {
             rejectAndClose(500, null, head);
             return false;
         } finally {
+            source.bodyDeadline = 0;
             if (ok && server.accessLogEnabled() && access.isInfoEnabled()) {
                 logAccess(head, resp.status(), resp.bytesSent(), start);
             }
@@ -530,7 +535,14 @@ final class HttpConnection {
      * each read by the current deadline (head, idle and drain phases) or the server's I/O timeout.
      */
     private final class Source extends InputStream {
+        /** Deadline of the head, idle and drain phases (0: none); takes precedence. */
         long deadline;
+        /** Deadline of the whole request body while the handler runs (0: none); reads also keep ioTimeout. */
+        long bodyDeadline;
+
+        boolean bodyDeadlinePassed() {
+            return bodyDeadline != 0 && bodyDeadline - System.nanoTime() <= 0;
+        }
 
         @Override
         public int read() throws IOException {
@@ -548,13 +560,19 @@ final class HttpConnection {
                     throw new SocketTimeoutException("deadline passed");
                 }
                 socket.setTimeout(Duration.ofNanos(left));
+            } else if (bodyDeadline != 0) {
+                long left = bodyDeadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("request body not received within the body timeout");
+                }
+                socket.setTimeout(Duration.ofNanos(Math.min(left, server.ioTimeout().toNanos())));
             } else {
                 socket.setTimeout(server.ioTimeout());
             }
             try {
                 return socket.read(b, off, len);
             } finally {
-                if (deadline != 0) {
+                if (deadline != 0 || bodyDeadline != 0) {
                     socket.setTimeout(server.ioTimeout());
                 }
             }

@@ -256,6 +256,9 @@ final class HttpInput {
         if (minor == 1 && hosts != 1 || hosts > 1) {
             throw new HttpStatusException(400, hosts == 0 ? "missing Host header" : "more than one Host header");
         }
+        if (hosts == 1 && !isValidHost(h.get("Host"))) {
+            throw new HttpStatusException(400, "invalid Host header"); // RFC 9112 section 3.2: MUST answer 400
+        }
         int te = h.count("Transfer-Encoding");
         int cl = h.count("Content-Length");
         if (te > 0) {
@@ -299,6 +302,78 @@ final class HttpInput {
             }
         }
         return new RequestHead(method, target, minor, h, false, length);
+    }
+
+    /**
+     * {@code Host = uri-host [ ":" port ]} (RFC 3986): a bracketed IP literal (hex digits, colons and dots;
+     * or an IPvFuture of unreserved, sub-delims and colons) or a reg-name of unreserved, sub-delims and
+     * percent-escapes, then optionally a colon and digits. Empty is allowed (a URI without authority).
+     */
+    static boolean isValidHost(String v) {
+        int n = v.length();
+        int i = 0;
+        if (n > 0 && v.charAt(0) == '[') {
+            int close = v.indexOf(']');
+            if (close < 2) {
+                return false;
+            }
+            boolean future = v.charAt(1) == 'v' || v.charAt(1) == 'V';
+            for (int k = 1; k < close; k++) {
+                char c = v.charAt(k);
+                boolean ok = future ? c < 128 && (HOST_CHAR[c] || c == ':') : Character.digit(c, 16) >= 0 && c < 128 || c == ':' || c == '.';
+                if (!ok) {
+                    return false;
+                }
+            }
+            if (future && !v.substring(1, close).matches("[vV][0-9A-Fa-f]+\\..+")) {
+                return false;
+            }
+            i = close + 1;
+        } else {
+            while (i < n && v.charAt(i) != ':') {
+                char c = v.charAt(i);
+                if (c == '%') {
+                    if (i + 2 >= n || Character.digit(v.charAt(i + 1), 16) < 0 || Character.digit(v.charAt(i + 2), 16) < 0
+                            || v.charAt(i + 1) >= 128 || v.charAt(i + 2) >= 128) {
+                        return false;
+                    }
+                    i += 3;
+                    continue;
+                }
+                if (c >= 128 || !HOST_CHAR[c]) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (v.charAt(i) != ':') {
+            return false;
+        }
+        for (int k = i + 1; k < n; k++) {
+            if (v.charAt(k) < '0' || v.charAt(k) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** unreserved / sub-delims (RFC 3986 section 2). */
+    private static final boolean[] HOST_CHAR = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            HOST_CHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            HOST_CHAR[c] = true;
+            HOST_CHAR[c - 32] = true;
+        }
+        for (char c : "-._~!$&'()*+,;=".toCharArray()) {
+            HOST_CHAR[c] = true;
+        }
     }
 
     private String latin1(int from, int to) {
@@ -382,7 +457,11 @@ final class HttpInput {
                 throw new EOFException("connection closed in the middle of a chunked body");
             }
             if (c == '\r') {
-                if (read() != '\n') {
+                int lf = read();
+                if (lf < 0) {
+                    throw new EOFException("connection closed in the middle of a chunked body");
+                }
+                if (lf != '\n') {
                     throw new HttpStatusException(400, "bare CR in chunked body");
                 }
                 return sb.toString();

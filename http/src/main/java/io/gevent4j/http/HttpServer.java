@@ -55,7 +55,8 @@ import java.util.function.Consumer;
  * {@link #maxRequestLine(int)}, {@link #maxHeaderBytes(int)}, {@link #maxBodySize(long)};
  * {@link #headerTimeout(Duration)} bounds the time to receive a request head (a slowloris client gets
  * 408 and is closed), {@link #idleTimeout(Duration)} how long an idle keep-alive connection is kept,
- * {@link #ioTimeout(Duration)} each read or write while a handler runs.
+ * {@link #ioTimeout(Duration)} each read or write while a handler runs, {@link #bodyTimeout(Duration)}
+ * the whole request body (a client trickling its body gets 408).
  *
  * <h2>Errors</h2>
  * A handler that throws gives a 500 (no stack trace in the body; the exception is logged through
@@ -87,6 +88,7 @@ public final class HttpServer implements Closeable {
     private long headerTimeoutNanos = Duration.ofSeconds(10).toNanos();
     private long idleTimeoutNanos = Duration.ofSeconds(30).toNanos();
     private Duration ioTimeout = Duration.ofSeconds(60);
+    private long bodyTimeoutNanos = Duration.ofMinutes(5).toNanos();
     private boolean accessLog;
     private SSLContext sslContext;
     private Consumer<SSLEngine> sslEngineConfigurer;
@@ -241,6 +243,19 @@ public final class HttpServer implements Closeable {
     /** TLS handshakes that failed or timed out since the server was created. */
     public long handshakeFailures() {
         return handshakeFailures.sum();
+    }
+
+    /**
+     * Time allowed to receive a whole request body, counted from the end of its head (default 5 min).
+     * {@link #ioTimeout} bounds each read, this the sum: a client trickling its body a byte at a time
+     * cannot hold the connection's greenlet for {@code maxBodySize} x {@code ioTimeout}. Past it the
+     * handler's read throws {@link java.net.SocketTimeoutException}; if the handler lets it escape before
+     * answering, the client gets 408 and the connection closes.
+     */
+    public HttpServer bodyTimeout(Duration timeout) {
+        checkNotStarted();
+        this.bodyTimeoutNanos = positive(timeout).toNanos();
+        return this;
     }
 
     /** Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off). */
@@ -404,6 +419,10 @@ public final class HttpServer implements Closeable {
 
     Duration ioTimeout() {
         return ioTimeout;
+    }
+
+    long bodyTimeoutNanos() {
+        return bodyTimeoutNanos;
     }
 
     boolean accessLogEnabled() {

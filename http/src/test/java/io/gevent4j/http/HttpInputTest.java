@@ -107,6 +107,18 @@ class HttpInputTest {
         assertEquals(413, assertThrows(HttpStatusException.class, b::readAllBytes).status());
     }
 
+    /** Found by fuzzing: a body cut after a CR (or right after chunk data) was diagnosed as a bad chunk (400). */
+    @Test
+    void chunkedBodyCutAtACrlfIsAnEarlyClose() throws IOException {
+        for (String cut : new String[] {"5\r", "5\r\nhello", "5\r\nhello\r", "0\r\nX-T: 1\r", "0\r"}) {
+            for (boolean trickle : new boolean[] {false, true}) {
+                HttpInput in = input("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + cut, trickle);
+                BodyInputStream b = new BodyInputStream(in, in.readHead(), 1 << 20);
+                assertThrows(java.io.EOFException.class, b::readAllBytes, cut);
+            }
+        }
+    }
+
     @Test
     void badChunksAre400() throws IOException {
         for (String chunk : new String[] {"zz\r\n", "5 \r\n", "-1\r\n", "1;=x\r\n", "1;a=\"x\r\n", "ffffffffffffffff\r\n", "1\r\nab\r\n"}) {

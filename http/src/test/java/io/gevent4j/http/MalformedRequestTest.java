@@ -54,6 +54,9 @@ class MalformedRequestTest {
         c.add(ok("chunk extensions", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n3;a=b;c=\"d;e\"\r\nabc\r\n0;z\r\n\r\n", "3:abc"));
         c.add(ok("chunked with a trailer", "POST /t HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nX-Sum: 42\r\n\r\n", "trailer=42"));
         c.add(ok("upper-case hex chunk size", "POST /c HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", "10:0123456789"));
+        c.add(ok("IPv6 literal Host with a port", "GET /x HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", "GET /x"));
+        c.add(ok("Host with sub-delims and a percent-escape", "GET /x HTTP/1.1\r\nHost: a-b.c_d~%41!$&'()*+,;=:80\r\n\r\n", "GET /x"));
+        c.add(ok("empty Host", "GET /x HTTP/1.1\r\nHost:\r\n\r\n", "GET /x"));
         c.add(ok("lower-case header names, padded values", "GET /x HTTP/1.1\r\nhost:   a \t\r\n\r\n", "GET /x"));
         c.add(ok("absolute-form target", "GET http://a/abs?q=1 HTTP/1.1\r\n" + H + "\r\n", "path=/abs"));
         c.add(ok("asterisk-form OPTIONS", "OPTIONS * HTTP/1.1\r\n" + H + "\r\n", "OPTIONS *"));
@@ -99,6 +102,12 @@ class MalformedRequestTest {
         // ---- request line
         c.add(bad("missing Host in HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400));
         c.add(bad("two Host fields", "GET / HTTP/1.1\r\n" + H + H + "\r\n", 400));
+        // found by fuzzing: the Host value was not checked (RFC 9112 section 3.2 requires a 400)
+        c.add(bad("Host with a space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400));
+        c.add(bad("Host with userinfo", "GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400));
+        c.add(bad("Host with a second header in it", "GET / HTTP/1.1\r\nHost: aransfer-Encoding: chunked\r\n\r\n", 400));
+        c.add(bad("Host with a bad port", "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400));
+        c.add(bad("Host with a bad percent-escape", "GET / HTTP/1.1\r\nHost: a%g1\r\n\r\n", 400));
         c.add(bad("HTTP/2.0", "GET / HTTP/2.0\r\n" + H + "\r\n", 505));
         c.add(bad("HTTP/1.2", "GET / HTTP/1.2\r\n" + H + "\r\n", 505));
         c.add(bad("lower-case protocol name", "GET / http/1.1\r\n" + H + "\r\n", 400));

@@ -22,6 +22,8 @@ final class ServerRunner implements AutoCloseable {
     static final InetSocketAddress LOCAL = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     final HttpServer server;
+    /** The server's hub (read its {@link Hub#liveGreenlets()} only when the server is quiet). */
+    volatile Hub hub;
     private final Thread thread;
     private final CompletableFuture<Integer> liveAfterStop = new CompletableFuture<>();
 
@@ -35,6 +37,7 @@ final class ServerRunner implements AutoCloseable {
         }
         thread = new Thread(() -> {
             Hub hub = Hub.current();
+            this.hub = hub;
             hubMade.complete(null);
             if (backend != null && hub.loop().backend() != backend) {
                 started.completeExceptionally(new AssertionError("hub runs " + hub.loop().backend()));

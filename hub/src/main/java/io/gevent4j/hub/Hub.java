@@ -447,12 +447,7 @@ public final class Hub {
     void resume(RawGreenlet g, boolean first) {
         if (g.isMain()) {
             g.mainResumed = true;
-            loop.breakLoop();
-            if (loop.isRunning()) {
-                // A switch to the main greenlet: code that runs links one by one (Links) sees a direct
-                // switch happen and lets main run before the next link, as in gevent.
-                loop.executeNext(NOTHING);
-            }
+            loop.breakLoop(); // the main greenlet runs once the callback running now returns
             return;
         }
         priority = first;
@@ -508,8 +503,6 @@ public final class Hub {
             loop.execute(continuation);
         }
     }
-
-    private static final Runnable NOTHING = () -> { };
 
     /**
      * True when the caller is a loop callback of this hub (gevent's hub greenlet running callbacks), not

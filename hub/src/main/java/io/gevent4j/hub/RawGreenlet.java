@@ -367,20 +367,22 @@ public class RawGreenlet {
     }
 
     /**
-     * Ends a greenlet that was never started, as if its body had died of {@code error} at once
-     * (a kill before start). Hub thread only.
+     * Ends a greenlet whose body has not had its first turn (never started, or started and still
+     * waiting to run), as if its body had died of {@code error} at once: gevent's kill before start. Its
+     * body never runs. Hub thread only.
      *
-     * @return false if it had started
+     * @return false if its body had begun (or it is dead already)
      */
     protected final boolean finishUnstarted(Throwable error) {
         hub.checkHubThread();
         synchronized (this) {
-            if (started) {
+            if (begun || dead || main) {
                 return false;
             }
-            started = true;
+            started = true; // a later start() is refused
         }
-        dead = true;
+        dead = true; // when its virtual thread gets its turn, it ends at once
+        pendingThrow = null;
         try {
             finished(null, error);
         } catch (Throwable t) {
@@ -395,6 +397,9 @@ public class RawGreenlet {
     }
 
     private void runBody() {
+        if (dead) {
+            return; // killed before its first turn (finishUnstarted): the body never runs
+        }
         begun = true;
         hub.live++;
         Object result = null;

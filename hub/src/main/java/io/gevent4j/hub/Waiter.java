@@ -46,6 +46,12 @@ public final class Waiter<T> implements Runnable {
         return hub;
     }
 
+    /** True while the hub's main greenlet (its owner thread) is the one waiting. */
+    public boolean mainWaiting() {
+        RawGreenlet g = waiting;
+        return g != null && g.isMain();
+    }
+
     /** True when a value or exception was delivered. */
     public boolean ready() {
         return ready;

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * gevent's {@code StreamServer}: accepts TCP connections and runs {@link Handler#handle} in a new
  * greenlet for each; the connection is closed when the handler returns or throws. A handler's
- * exception is logged (through the hub, SLF4J) and closes only its own connection.
+ * exception is logged (through the hub, SLF4J) and closes only its own connection; a peer that went
+ * away (a reset, a broken pipe, an {@link java.io.EOFException}) is not a failure and is logged at DEBUG.
  *
  * <pre>{@code
  * var server = new StreamServer(new InetSocketAddress("127.0.0.1", 6000), (sock, addr) -> {
@@ -326,6 +327,20 @@ public final class StreamServer implements Closeable {
                 + (stopped ? ", stopped]" : started ? ", started]" : "]");
     }
 
+    /**
+     * True for the errors of a peer that merely went away - a reset, a broken pipe, an end of stream
+     * in the middle of a read - which a handler may let escape: they end the connection and are logged
+     * at DEBUG, not as a handler failure.
+     */
+    static boolean peerWentAway(IOException e) {
+        if (e instanceof java.io.EOFException) {
+            return true;
+        }
+        String m = e.getMessage();
+        return e instanceof SocketException && !(e instanceof java.net.ConnectException) && m != null
+                && (m.startsWith("Connection reset") || m.startsWith("Broken pipe"));
+    }
+
     /** One hub's share: its listening socket, acceptor and handlers. Hub thread only. */
     private final class Worker {
         final Hub hub;
@@ -387,6 +402,11 @@ public final class StreamServer implements Closeable {
             Greenlet<Void> g = new Greenlet<>(hub, () -> {
                 try (c) {
                     handler.handle(c, peer);
+                } catch (IOException e) {
+                    if (!peerWentAway(e)) {
+                        throw e;
+                    }
+                    log.debug("{}: the peer went away: {}", peer, e.toString());
                 }
                 return null;
             });
