@@ -1,7 +1,6 @@
 package io.gevent4j;
 
 import io.gevent4j.hub.Hub;
-import io.gevent4j.hub.Waiter;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -232,7 +230,8 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
 
     /** A {@link FutureTask} whose {@code get} waits cooperatively when the caller runs a hub. */
     private static final class Task<T> extends FutureTask<T> {
-        private final CopyOnWriteArrayList<Waiter<Object>> waiters = new CopyOnWriteArrayList<>();
+        /** The linkable the cooperative getters wait on, made on the first one's hub. */
+        private volatile Links links;
 
         Task(Callable<T> callable) {
             super(callable);
@@ -240,8 +239,9 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
 
         @Override
         protected void done() {
-            for (Waiter<Object> w : waiters) {
-                w.switchTo(null);
+            Links l = links;
+            if (l != null) {
+                l.checkAndNotify();
             }
         }
 
@@ -266,28 +266,20 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
 
         /** @param nanos negative: no limit */
         private boolean awaitDone(long nanos) {
-            Hub here = Hub.current();
-            Waiter<Object> w = new Waiter<>(here);
-            waiters.add(w);
-            AutoCloseable external = null;
-            try {
-                if (isDone()) {
-                    return true;
+            Links l = links;
+            if (l == null) {
+                synchronized (this) {
+                    l = links;
+                    if (l == null) {
+                        l = links = new Links(Hub.current(), this::isDone);
+                        l.shared = true; // completed by a pool thread: the waiting hub must not give up
+                    }
                 }
-                if (nanos == 0) {
-                    return false;
-                }
-                external = here.externalWait();
-                boolean woke = nanos < 0 || nanos > Sync.FOREVER ? w.await((Duration) null)
-                        : w.await(nanos, TimeUnit.NANOSECONDS);
-                if (woke && w.exception() != null) {
-                    throw Sync.sneaky(w.exception()); // a kill or timeout aimed at the waiter
-                }
-                return woke || isDone();
-            } finally {
-                waiters.remove(w);
-                Sync.close(external);
             }
+            if (isDone()) {
+                return true;
+            }
+            return nanos != 0 && l.await(nanos) || isDone();
         }
     }
 }

@@ -192,6 +192,45 @@ public final class Hub {
     }
 
     /**
+     * {@link #wait(Watcher)} for at most {@code timeout} (gevent's {@code wait_on_watcher} with a
+     * timeout): the watcher is stopped on the way out, whatever happens.
+     *
+     * @return true if the watcher fired, false if the time ran out first
+     * @throws Error the kill or {@code Timeout} aimed at the caller, or what {@link #cancelWait} throws in
+     */
+    public boolean wait(Watcher watcher, long timeout, TimeUnit unit) {
+        Waiter<Object> waiter = new Waiter<>(this);
+        watcher.start(waiter.switchNull());
+        try {
+            if (!waiter.await(timeout, unit)) {
+                return false;
+            }
+            waiter.get(); // what was thrown in comes out here
+            return true;
+        } finally {
+            watcher.stop();
+        }
+    }
+
+    /**
+     * Wakes the greenlet blocked in {@link #wait(Watcher)} on {@code watcher} by throwing {@code error}
+     * in it (gevent's {@code cancel_wait}, how closing a socket wakes its reader); does nothing if
+     * nobody waits on it. Hub thread only.
+     *
+     * @return whether a waiter was woken
+     */
+    public boolean cancelWait(Watcher watcher, Throwable error) {
+        checkHubThread();
+        java.util.Objects.requireNonNull(error, "error");
+        if (watcher.isActive() && watcher.callback() instanceof Waiter<?> w && w.hub() == this && !w.ready()) {
+            watcher.stop();
+            w.throwInto(error);
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Blocks the calling greenlet for at least {@code nanos} (gevent's {@code sleep}); 0 or less
      * yields to every greenlet that is already runnable and comes back after them.
      */
@@ -263,36 +302,11 @@ public final class Hub {
     }
 
     /**
-     * Parks {@code cur} (the calling greenlet) until {@code satisfied}; the owner thread runs the loop
-     * meanwhile. {@code onHub}: only this hub can wake the greenlet (counted for {@link LoopExit}).
+     * The one park of every wait: parks {@code cur} (the calling greenlet) until {@code waiter} is
+     * satisfied (delivered, timed out, or a kill or timeout aimed at {@code cur}); the main greenlet
+     * runs the loop meanwhile (see {@link #ownerBlocks}). A parked greenlet counts as parked on the hub
+     * (only the hub can wake it: {@link LoopExit}).
      */
-    void block(RawGreenlet cur, BooleanSupplier satisfied, boolean onHub, Object what) {
-        if (cur.isMain()) {
-            runLoopUntil(satisfied, what);
-            return;
-        }
-        if (onHub) {
-            parkedOnHub++;
-        }
-        boolean interrupted = false;
-        try {
-            while (!satisfied.getAsBoolean()) {
-                LockSupport.park(this);
-                // park returns at once while the interrupt status is set: clear it (and restore it
-                // on the way out) or the greenlet would spin here and starve the whole hub
-                interrupted |= Thread.interrupted();
-            }
-        } finally {
-            if (onHub) {
-                parkedOnHub--;
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** {@link #block} specialised for a {@link Waiter}: no allocation per wait. */
     void block(RawGreenlet cur, Waiter<?> waiter) {
         if (cur.isMain()) {
             runLoopUntil(() -> waiter.satisfied(cur), waiter);
@@ -303,7 +317,9 @@ public final class Hub {
         try {
             while (!waiter.satisfied(cur)) {
                 LockSupport.park(this);
-                interrupted |= Thread.interrupted(); // see block(): never spin on a set interrupt
+                // park returns at once while the interrupt status is set: clear it (and restore it
+                // on the way out) or the greenlet would spin here and starve the whole hub
+                interrupted |= Thread.interrupted();
             }
         } finally {
             parkedOnHub--;
@@ -446,7 +462,6 @@ public final class Hub {
      */
     void resume(RawGreenlet g, boolean first) {
         if (g.isMain()) {
-            g.mainResumed = true;
             loop.breakLoop(); // the main greenlet runs once the callback running now returns
             return;
         }

@@ -44,18 +44,13 @@ public class RawGreenlet {
     private volatile boolean dead;
 
     // Hub-thread state.
-    /** Value and exception passed by the switch that resumes this greenlet. */
-    private Object transfer;
-    private Throwable transferThrow;
-    private boolean switchResumed;
-    private boolean inSwitch;
+    /** Set while this greenlet is suspended in a switch: the waiter the switch back delivers to. */
+    private Waiter<Object> switchWaiter;
     private Object[] startArgs = NO_ARGS;
     /** The waiter this greenlet is parked on, if any. */
     Waiter<?> blockedOn;
     /** An exception to throw at the next blocking point (a kill or timeout that found it busy). */
     Throwable pendingThrow;
-    /** The main greenlet was resumed (the loop it runs must stop). */
-    boolean mainResumed;
 
     /** The main greenlet of {@code hub}. */
     RawGreenlet(Hub hub) {
@@ -218,11 +213,8 @@ public class RawGreenlet {
             target.startArgs = args;
             target.pendingThrow = error;
             hub.startThread(target, true);
-        } else if (target.inSwitch || (target.isMain() && target.blockedOn == null)) {
-            target.transfer = pack(args);
-            target.transferThrow = error;
-            target.switchResumed = true;
-            hub.resume(target, true);
+        } else if (target.suspendedInSwitch()) {
+            target.switchWaiter.deliverNow(pack(args), error);
         } else {
             throw new IllegalStateException("cannot switch to " + target
                     + ": it is not suspended in a switch (it waits on the hub or in a JDK call)");
@@ -232,35 +224,23 @@ public class RawGreenlet {
 
     /** Parks the current greenlet in a switch until something switches back to it. */
     private Object suspend() {
-        inSwitch = true;
+        Waiter<Object> w = new Waiter<>(hub, SWITCH_BACK);
+        switchWaiter = w;
         try {
-            hub.block(this, this::switchResumed, true, SWITCH_BACK);
+            return w.get(); // what the switch back passes, or what it throws in
         } finally {
-            inSwitch = false;
+            switchWaiter = null;
         }
-        switchResumed = false;
-        mainResumed = false;
-        Object v = transfer;
-        Throwable t = transferThrow;
-        transfer = null;
-        transferThrow = null;
-        if (t != null) {
-            throw Waiter.sneaky(t);
-        }
-        return v;
     }
 
-    /** What a greenlet suspended in a switch waits for (a LoopExit names it); no string built per switch. */
-    private static final Object SWITCH_BACK = new Object() {
-        @Override
-        public String toString() {
-            return "a switch back to the current greenlet";
-        }
-    };
-
-    private boolean switchResumed() {
-        return switchResumed;
+    /** Suspended in a switch, and nothing has switched back yet. */
+    private boolean suspendedInSwitch() {
+        Waiter<Object> w = switchWaiter;
+        return w != null && !w.ready();
     }
+
+    /** What a greenlet suspended in a switch waits for (a LoopExit names it). */
+    private static final String SWITCH_BACK = "a switch back to the current greenlet";
 
     private static Object pack(Object[] args) {
         return args.length == 0 ? null : args.length == 1 ? args[0] : args.clone();
@@ -280,13 +260,9 @@ public class RawGreenlet {
             pendingThrow = error; // its body never runs (checked when it gets its first turn)
             return;
         }
-        Waiter<?> w = blockedOn;
+        Waiter<?> w = blockedOn; // a Waiter wait or a switch
         if (w != null && !w.ready()) {
             w.throwInto(error);
-        } else if (inSwitch && !switchResumed) {
-            transferThrow = error;
-            switchResumed = true;
-            hub.resume(this, false);
         } else if (isMain()) {
             pendingThrow = error;
             hub.loop().breakLoop();
@@ -456,11 +432,8 @@ public class RawGreenlet {
             }
             return;
         }
-        if (p.inSwitch || (p.isMain() && p.blockedOn == null)) {
-            p.transfer = result;
-            p.transferThrow = failure;
-            p.switchResumed = true;
-            hub.resume(p, true);
+        if (p.suspendedInSwitch()) {
+            p.switchWaiter.deliverNow(result, failure);
         } else if (failure != null) {
             hub.handleError(this, failure); // the parent is not waiting for us: do not lose the error
         }

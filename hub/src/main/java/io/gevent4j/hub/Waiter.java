@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * was delivered: callers whose waiter only ever receives a value must call {@link #get()} after it to
  * let such a kill or timeout out.
  *
- * <p>States: EMPTY → (get) WAITING → (switch/throw) READY → (get returns) CONSUMED; or EMPTY →
- * READY when the delivery comes first.
+ * <p>States: <em>empty</em> → (a greenlet calls get/await) <em>waiting</em> → (switchTo, throwInto,
+ * its timeout, or a kill aimed at the waiting greenlet) <em>ready</em> or <em>timed out</em> → (get or
+ * await returns) the greenlet goes on; or <em>empty</em> → <em>ready</em> when the delivery comes
+ * first. A ready waiter stays ready: a later delivery is ignored, and get() returns the same outcome
+ * again.
  */
 public final class Waiter<T> implements Runnable {
     private final Hub hub;
@@ -30,6 +33,8 @@ public final class Waiter<T> implements Runnable {
     private Throwable error;
     private RawGreenlet waiting;
     private boolean timedOut;
+    /** What the waiting greenlet waits for, as a {@link LoopExit} names it; null: this waiter. */
+    private final String what;
 
     /** A waiter on the calling thread's hub. */
     public Waiter() {
@@ -38,7 +43,12 @@ public final class Waiter<T> implements Runnable {
 
     /** A waiter on {@code hub}. */
     public Waiter(Hub hub) {
-        this.hub = hub;
+        this(hub, null);
+    }
+
+    Waiter(Hub hub, String what) {
+        this.hub = java.util.Objects.requireNonNull(hub, "hub");
+        this.what = what;
     }
 
     /** The hub this waiter belongs to. */
@@ -113,10 +123,28 @@ public final class Waiter<T> implements Runnable {
 
     /** Resumes the waiting greenlet: from a loop callback at once (next), from a greenlet behind the runnable ones. */
     private void wake() {
+        wake(hub.inCallback());
+    }
+
+    private void wake(boolean next) {
         RawGreenlet g = waiting;
         if (g != null) {
-            hub.resume(g, hub.inCallback());
+            hub.resume(g, next);
         }
+    }
+
+    /**
+     * A raw switch: delivers {@code value} (or {@code error}) and makes the waiting greenlet run next,
+     * before everything queued. Hub thread only; ignored if something was delivered already.
+     */
+    void deliverNow(T value, Throwable error) {
+        if (ready) {
+            return;
+        }
+        this.value = value;
+        this.error = error;
+        ready = true;
+        wake(true);
     }
 
     /**
@@ -204,6 +232,9 @@ public final class Waiter<T> implements Runnable {
 
     @Override
     public String toString() {
+        if (what != null && !ready) {
+            return what;
+        }
         return "Waiter[" + (ready ? (error != null ? "error=" + error : "value=" + value) : "empty") + "]";
     }
 }

@@ -73,7 +73,7 @@ public abstract sealed class Watcher implements AutoCloseable
     }
 
     /** The callback given to the last {@link #start(Runnable)}, or null. */
-    final Runnable callback() {
+    public final Runnable callback() {
         return callback;
     }
 

@@ -27,8 +27,6 @@ final class IoCore {
     final Sock sock;
     private IoWatcher readWatcher;
     private IoWatcher writeWatcher;
-    private Waiter<Object> readWaiter;
-    private Waiter<Object> writeWaiter;
     /** Temporary watchers of {@link Sockets#select} parked on this socket. */
     private ArrayList<Extra> extras;
     private volatile boolean closed;
@@ -72,47 +70,26 @@ final class IoCore {
     void await(int events, String op, long nanos) throws IOException {
         checkOpen();
         boolean read = events == Loop.READ;
-        if ((read ? readWaiter : writeWaiter) != null) {
+        IoWatcher w = read ? readWatcher : writeWatcher;
+        if (w == null) {
+            w = sock.watcher(loop, events);
+            if (read) {
+                readWatcher = w;
+            } else {
+                writeWatcher = w;
+            }
+        } else if (w.isActive()) {
             throw new IllegalStateException("this socket is already being " + (read ? "read" : "written")
                     + " by another greenlet: one reader and one writer at a time (" + this + ")");
         }
         if (nanos == 0) {
             throw new SocketTimeoutException(op + " would block (timeout is zero)");
         }
-        IoWatcher w;
-        if (read) {
-            w = readWatcher;
-            if (w == null) {
-                w = readWatcher = sock.watcher(loop, Loop.READ);
-            }
-        } else {
-            w = writeWatcher;
-            if (w == null) {
-                w = writeWatcher = sock.watcher(loop, Loop.WRITE);
-            }
-        }
-        Waiter<Object> waiter = new Waiter<>(hub);
-        if (read) {
-            readWaiter = waiter;
-        } else {
-            writeWaiter = waiter;
-        }
-        w.start(waiter.switchNull());
-        try {
-            if (nanos < 0) {
-                waiter.get();
-            } else if (waiter.await(nanos, TimeUnit.NANOSECONDS)) {
-                waiter.get();
-            } else {
-                throw new SocketTimeoutException(op + " timed out after " + fmt(nanos));
-            }
-        } finally {
-            if (read) {
-                readWaiter = null;
-            } else {
-                writeWaiter = null;
-            }
-            w.stop();
+        // The one waiting idiom (gevent's wait_on_watcher); close() wakes us with hub.cancelWait.
+        if (nanos < 0) {
+            hub.wait(w);
+        } else if (!hub.wait(w, nanos, TimeUnit.NANOSECONDS)) {
+            throw new SocketTimeoutException(op + " timed out after " + fmt(nanos));
         }
     }
 
@@ -157,8 +134,8 @@ final class IoCore {
             return;
         }
         closed = true;
-        wake(readWaiter);
-        wake(writeWaiter);
+        cancel(readWatcher);
+        cancel(writeWatcher);
         if (extras != null) {
             for (Extra e : extras) {
                 wake(e.waiter);
@@ -184,9 +161,19 @@ final class IoCore {
         }
     }
 
+    private void cancel(IoWatcher w) {
+        if (w != null) {
+            hub.cancelWait(w, closedWhileBlocked());
+        }
+    }
+
+    private static SocketException closedWhileBlocked() {
+        return new SocketException("Socket closed (by another greenlet while this one was blocked on it)");
+    }
+
     private static void wake(Waiter<?> w) {
         if (w != null) {
-            w.throwInto(new SocketException("Socket closed (by another greenlet while this one was blocked on it)"));
+            w.throwInto(closedWhileBlocked());
         }
     }
 

@@ -93,17 +93,8 @@ public final class Sockets {
         long nanos = Socket.nanos(timeout);
         if (nanos < 0) {
             hub.wait(w);
-            return;
-        }
-        Waiter<Object> waiter = new Waiter<>(hub);
-        w.start(waiter.switchNull());
-        try {
-            if (!waiter.await(nanos, TimeUnit.NANOSECONDS)) {
-                throw new SocketTimeoutException("waiting for " + what + " timed out");
-            }
-            waiter.get();
-        } finally {
-            w.stop();
+        } else if (!hub.wait(w, nanos, TimeUnit.NANOSECONDS)) {
+            throw new SocketTimeoutException("waiting for " + what + " timed out");
         }
     }
 
