@@ -26,9 +26,13 @@ import java.util.ArrayList;
  * of that source, and the interest currently submitted to the kernel.
  *
  * <p>Interest protocol: starting a watcher that needs an event not yet submitted marks the source
- * changed; the loop applies changes right before it polls. Stopping a watcher changes nothing; when
- * an event arrives that no active watcher wants, the interest is reduced then (to nothing: the
- * registration is cancelled). The handle's {@code close()} never closes the user's descriptor.
+ * changed; the loop applies changes right before it polls. On the native backends (epoll, kqueue)
+ * stopping a watcher changes nothing at once: when an event arrives that no active watcher wants, the
+ * interest is reduced then (to nothing: the registration is cancelled). On NIO stopping a watcher marks
+ * the source changed, so the exact interest is applied before the next poll (a stale
+ * {@code OP_CONNECT} or {@code OP_WRITE} would spin the selector). Closing the last watcher cancels the
+ * registration (on NIO at the next poll). The handle's {@code close()} never closes the user's
+ * descriptor.
  */
 abstract sealed class IoSource implements io.netty.channel.IoHandle {
     private static final Logger log = LoggerFactory.getLogger(IoSource.class);
