@@ -2,6 +2,7 @@ package io.gevent4j.http;
 
 import io.gevent4j.Timeout;
 import io.gevent4j.hub.GreenletExit;
+import io.gevent4j.loop.internal.Diagnostics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,7 +188,7 @@ final class HttpConnection {
             // The handler's own Timeout escaped it: the request ran out of its time, the server did
             // not fail. Answer 503 if nothing was sent yet and close; no stack trace.
             ok = false;
-            log.warn("{}: handler for {} did not catch its {}", remote, req, e.getMessage());
+            Diagnostics.warn(log, "{}: handler for {} did not catch its {}", remote, req, e.getMessage());
             if (!resp.isCommitted()) {
                 rejectAndClose(503, null, head);
             }
@@ -213,12 +214,12 @@ final class HttpConnection {
                 return false;
             }
             ok = false;
-            log.error("handler failed on {} from {}", req, remote, e);
+            Diagnostics.error(log, e, "handler failed on {} from {}", req, remote);
             rejectAndClose(500, null, head);
             return false;
         } catch (Exception | Error e) {
             ok = false;
-            log.error("handler failed on {} from {}", req, remote, e);
+            Diagnostics.error(log, e, "handler failed on {} from {}", req, remote);
             if (resp.isCommitted()) {
                 return false; // cannot answer any more: cut the connection so the client sees an error
             }

@@ -1,6 +1,7 @@
 package io.gevent4j.hub;
 
 import io.gevent4j.loop.Loop;
+import io.gevent4j.loop.internal.Diagnostics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +111,7 @@ public final class BlockingMonitor implements AutoCloseable {
             culprit = hub.owner();
         }
         Report r = new Report(hub, blockedFor, culprit, culprit.getStackTrace());
-        log.warn("{}", r);
+        Diagnostics.warn(log, "{}", r);
         if (listener != null) {
             try {
                 listener.accept(r);

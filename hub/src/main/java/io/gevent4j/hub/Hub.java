@@ -4,6 +4,7 @@ import io.gevent4j.loop.Loop;
 import io.gevent4j.loop.RunMode;
 import io.gevent4j.loop.Watcher;
 import io.gevent4j.loop.internal.Carrier;
+import io.gevent4j.loop.internal.Diagnostics;
 import io.gevent4j.loop.internal.LoopOwner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -450,7 +451,7 @@ public final class Hub {
         }
         LoopOwner.set(loop, Thread.currentThread()); // nobody else will ever run it
         if (live > 0) {
-            log.warn("thread '{}' ended with {} greenlet(s) still alive on its hub; they are abandoned",
+            Diagnostics.warn(log, "thread '{}' ended with {} greenlet(s) still alive on its hub; they are abandoned",
                     owner.getName(), live);
         }
         loop.destroy();
@@ -561,10 +562,11 @@ public final class Hub {
 
     /**
      * Reports an error the hub caught (gevent's {@code handle_error}): logged once at ERROR through
-     * SLF4J. It never kills the hub.
+     * SLF4J, or, when no SLF4J provider is bound, printed to standard error as gevent prints it (the
+     * stack, then {@code <time> <greenlet> failed with <exception>}). It never kills the hub.
      */
     public void handleError(Object context, Throwable error) {
-        log.error("{} failed with {}", context, error.toString(), error);
+        Diagnostics.error(log, error, "{} failed with {}", context, error.toString());
     }
 
     /**

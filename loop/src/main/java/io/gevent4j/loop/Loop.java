@@ -1,6 +1,7 @@
 package io.gevent4j.loop;
 
 import io.gevent4j.loop.internal.Carrier;
+import io.gevent4j.loop.internal.Diagnostics;
 import io.gevent4j.loop.internal.LoopOwner;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
@@ -611,7 +612,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private static void logError(Object where, Throwable t) {
-        log.error("exception in loop callback {}", where, t);
+        Diagnostics.error(log, t, "exception in loop callback {}", where);
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -6,6 +6,7 @@ import io.gevent4j.hub.GreenletExit;
 import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.RawGreenlet;
 import io.gevent4j.hub.Waiter;
+import io.gevent4j.loop.internal.Diagnostics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -224,7 +225,7 @@ public final class StreamServer implements Closeable {
             Duration timeout = w.stopRequest.get();
             w.stopLocal(timeout);
         } catch (Throwable e) {
-            log.error("server hub {} failed", hub, e);
+            Diagnostics.error(log, e, "server hub {} failed", hub);
         } finally {
             w.stopped.countDown();
             hub.destroy();
