@@ -92,15 +92,30 @@ public final class Gevent {
         if (Hub.currentIfAny() != null && !getcurrent().isMain()) {
             return task.get();
         }
-        Greenlet<T> g = new Greenlet<T>(task::get);
+        Object[] value = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Greenlet<Void> g = new Greenlet<Void>(() -> {
+            try {
+                value[0] = task.get();
+            } catch (Throwable t) {
+                failure[0] = t; // the caller gets it: not a failure for the hub to report
+            }
+            return null;
+        });
         g.setName("main");
         g.start();
-        g.join();
-        Throwable e = g.exception();
-        if (e != null) {
-            throw sneaky(e); // the task's own exception: X, unchecked, or an error
+        try {
+            g.join();
+        } catch (Throwable t) { // the caller was killed or timed out while it waited: so is the task
+            g.killAsync();
+            throw t;
         }
-        return g.value();
+        if (failure[0] != null) {
+            throw sneaky(failure[0]); // the task's own exception: X, unchecked, or an error
+        }
+        @SuppressWarnings("unchecked")
+        T v = (T) value[0];
+        return v;
     }
 
     /** {@link #run(ThrowingSupplier)} for a task without a result. */
