@@ -86,6 +86,26 @@ final class HttpConnection {
         return current;
     }
 
+    /**
+     * Closes the connection if it waits idle for a next request (everything answered was flushed
+     * before it went idle), on its hub's thread: judged from another thread, it may have left the idle
+     * wait meanwhile with answers still buffered. Safe from any thread.
+     */
+    void closeIfIdle() {
+        io.gevent4j.hub.Hub hub = socket.socket().hub();
+        if (!hub.inHubThread()) {
+            try {
+                hub.loop().execute(this::closeIfIdle);
+            } catch (java.util.concurrent.RejectedExecutionException gone) {
+                // the hub is gone, and the connection with it
+            }
+            return;
+        }
+        if (idle) {
+            socket.socket().close();
+        }
+    }
+
     Transport transport() {
         return socket;
     }

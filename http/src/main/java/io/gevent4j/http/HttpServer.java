@@ -369,9 +369,7 @@ public final class HttpServer implements Closeable {
     public void stop(Duration timeout) {
         stopping = true;
         for (HttpConnection c : connections) {
-            if (c.idle) {
-                c.transport().socket().close();
-            }
+            c.closeIfIdle();
         }
         streamServer.stop(timeout);
     }
