@@ -50,7 +50,7 @@ public final class AsyncResult<T> implements Waitable {
 
     /** A pending result belonging to {@code hub}. */
     public AsyncResult(Hub hub) {
-        this.links = new Links(hub, this::ready);
+        this.links = new Links(hub, this::ready, this);
     }
 
     /**

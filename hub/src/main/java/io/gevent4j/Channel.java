@@ -39,6 +39,7 @@ public final class Channel<T> {
     /** A channel belonging to the current thread's hub. */
     public Channel() {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.offers = sync.waitList(() -> 0); // offers are taken by getters, never woken by a count
         this.getters = sync.waitList(this::offered);
     }
@@ -114,13 +115,13 @@ public final class Channel<T> {
                 if (offered() >= getters.reserved + getters.waiting()) {
                     throw new Queue.Full();
                 }
-                Sync.Node orphan = new Sync.Node(sync.hub);
+                Sync.Node orphan = new Sync.Node(sync.hub, this);
                 orphan.item = item;
                 offers.addLast(orphan);
                 getters.wake();
                 return;
             }
-            node = new Sync.Node(Hub.current());
+            node = new Sync.Node(Hub.current(), this);
             node.item = item;
             offers.addLast(node);
             getters.wake();

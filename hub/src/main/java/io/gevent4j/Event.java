@@ -41,7 +41,7 @@ public final class Event implements Waitable {
 
     /** A clear event belonging to {@code hub}. */
     public Event(Hub hub) {
-        this.links = new Links(hub, this::isSet);
+        this.links = new Links(hub, this::isSet, this);
     }
 
     /** Sets the flag and wakes every waiter; does nothing if it is set already. */

@@ -127,6 +127,28 @@ public final class Gevent {
         });
     }
 
+    // ------------------------------------------------------------------ looking inside
+
+    /**
+     * gevent's {@code format_run_info}: every hub of the JVM, its loop's active watchers by kind, and
+     * the tree of its greenlets (who spawned whom, name, state, what each waits on, stack). Safe from
+     * any thread, also while a hub is blocked; a best-effort snapshot.
+     */
+    public static String formatRunInfo() {
+        return io.gevent4j.hub.RunInfo.format();
+    }
+
+    /** Prints {@link #formatRunInfo()} to standard error (gevent's {@code print_run_info}). */
+    public static void printRunInfo() {
+        printRunInfo(System.err);
+    }
+
+    /** Prints {@link #formatRunInfo()} to {@code out}. */
+    public static void printRunInfo(java.io.PrintStream out) {
+        out.print(formatRunInfo());
+        out.flush();
+    }
+
     // ------------------------------------------------------------------ sleeping
 
     /**

@@ -71,7 +71,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     public Greenlet(Hub hub, Callable<? extends T> task) {
         super(hub, null);
         this.task = Objects.requireNonNull(task, "task");
-        this.links = new Links(hub, this::ready);
+        this.links = new Links(hub, this::ready, this);
     }
 
     /** An unstarted greenlet running a task without a result (which may throw checked exceptions). */

@@ -45,6 +45,7 @@ public class Group implements Iterable<Greenlet<?>> {
     /** An empty group belonging to the current thread's hub. */
     public Group() {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.empty = new Event(sync.hub);
         this.empty.set();
     }

@@ -43,10 +43,17 @@ final class Links {
     private int round;
     private final Runnable notifier = this::notifyLinks;
 
-    /** Links notified on {@code hub} once {@code ready} holds (a volatile read of the owner's state). */
-    Links(Hub hub, BooleanSupplier ready) {
+    /** What waits here, for run info and LoopExit messages (the owner: a greenlet, an event...). */
+    private final Object subject;
+
+    /**
+     * Links notified on {@code hub} once {@code ready} holds (a volatile read of the owner's state);
+     * {@code subject} is the owner, named where a greenlet waits on it.
+     */
+    Links(Hub hub, BooleanSupplier ready, Object subject) {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.ready = ready;
+        this.subject = subject;
     }
 
     Hub hub() {
@@ -99,7 +106,7 @@ final class Links {
      */
     boolean await(long nanos) {
         Hub here = Hub.current();
-        Waiter<Object> w = new Waiter<>(here);
+        Waiter<Object> w = new Waiter<>(here, subject);
         add(w);
         AutoCloseable external = null;
         try {

@@ -32,6 +32,7 @@ public final class RLock {
     /** A free lock belonging to the current thread's hub. */
     public RLock() {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.waiters = sync.waitList(() -> this.owner == null ? 1 : 0);
     }
 

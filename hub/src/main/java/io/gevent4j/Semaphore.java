@@ -50,8 +50,9 @@ public class Semaphore implements Waitable {
             throw new IllegalArgumentException("semaphore initial value must be >= 0: " + value);
         }
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.waiters = sync.waitList(() -> this.counter);
-        this.links = new Links(sync.hub, this::ready);
+        this.links = new Links(sync.hub, this::ready, this);
         this.counter = value;
     }
 

@@ -75,6 +75,7 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
 
     SimpleQueue(int maxsize, java.util.Queue<T> storage) {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.items = storage;
         this.maxsize = Math.max(0, maxsize);
         this.getters = sync.waitList(this::itemCount);

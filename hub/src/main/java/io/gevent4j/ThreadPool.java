@@ -271,7 +271,7 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
                 synchronized (this) {
                     l = links;
                     if (l == null) {
-                        l = links = new Links(Hub.current(), this::isDone);
+                        l = links = new Links(Hub.current(), this::isDone, this);
                         l.shared = true; // completed by a pool thread: the waiting hub must not give up
                     }
                 }

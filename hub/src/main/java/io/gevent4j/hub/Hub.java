@@ -108,7 +108,98 @@ public final class Hub {
         this.keepAlive = loop.async();
         this.keepAlive.unref();
         this.keepAlive.start(() -> { });
+        synchronized (ALL) {
+            ALL.put(this, Boolean.TRUE);
+        }
+        BlockingMonitor.hubCreated();
     }
+
+    /** Every hub not yet garbage (weakly held): for run info and the blocking monitor. */
+    private static final java.util.Map<Hub, Boolean> ALL = new java.util.WeakHashMap<>();
+
+    /** The hubs of this JVM that are not destroyed. */
+    public static java.util.List<Hub> all() {
+        synchronized (ALL) {
+            java.util.List<Hub> out = new java.util.ArrayList<>();
+            for (Hub h : ALL.keySet()) {
+                if (!h.loop.isDestroyed()) {
+                    out.add(h);
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Whether greenlets record where they were created ({@link RawGreenlet#spawnStack()}); off by
+     * default: a stack walk per greenlet. Also {@code -Dgevent4j.spawnStacks=true}.
+     */
+    public static void captureSpawnStacks(boolean on) {
+        SpawnStacks.enable(on);
+    }
+
+    // The hub's greenlets whose body runs: an intrusive list (hub thread only; read racily by run info).
+    private RawGreenlet liveHead;
+    /** Greenlets started since the hub was made, and those that died of an exception. */
+    private volatile long spawned;
+    private volatile long failed;
+
+    void linkLive(RawGreenlet g) {
+        g.liveNext = liveHead;
+        if (liveHead != null) {
+            liveHead.livePrev = g;
+        }
+        liveHead = g;
+        spawned++;
+        HubEvents.spawned(g);
+    }
+
+    void unlinkLive(RawGreenlet g) {
+        if (g.livePrev != null) {
+            g.livePrev.liveNext = g.liveNext;
+        } else if (liveHead == g) {
+            liveHead = g.liveNext;
+        }
+        if (g.liveNext != null) {
+            g.liveNext.livePrev = g.livePrev;
+        }
+        g.livePrev = null; // g.liveNext stays: a racy reader standing on g can go on
+    }
+
+    void countFailure() {
+        failed++;
+    }
+
+    /**
+     * The greenlets of this hub whose body runs now, newest first. Exact on the hub's thread; from another
+     * thread a best-effort snapshot (what run info shows).
+     */
+    public java.util.List<RawGreenlet> greenlets() {
+        java.util.List<RawGreenlet> out = new java.util.ArrayList<>();
+        int max = Math.max(16, live) + 1024;
+        for (RawGreenlet g = liveHead; g != null && out.size() < max; g = g.liveNext) {
+            if (!g.dead()) {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+
+    /** Counters a service can expose: see {@link HubStats}. Readable from any thread. */
+    public HubStats stats() {
+        return new HubStats(owner.getName(), live, spawned, failed, loop.iteration(), loop.activeWatchers());
+    }
+
+    /**
+     * True while the owner thread holds the baton (runs its own code) and greenlets or callbacks wait for
+     * their turn: the owner blocks the hub (the blocking monitor reports it). Readable from any thread.
+     */
+    boolean ownerHoldsBatonWithWorkWaiting() {
+        return carrierMode && !carrierTurn && workWaitingAtHandBack && !loop.isDestroyed();
+    }
+
+    /** Set by the carrier when it hands the baton back: work was left waiting (runnable greenlets, callbacks). */
+    private volatile boolean workWaitingAtHandBack;
 
     /** One blocking poll while greenlets outside the hub's reach may still wake us. */
     private void waitForeignWakeup() {
@@ -183,7 +274,7 @@ public final class Hub {
      * the wait is interrupted by a kill or a timeout.
      */
     public void wait(Watcher watcher) {
-        Waiter<Object> waiter = new Waiter<>(this);
+        Waiter<Object> waiter = new Waiter<>(this, watcher);
         watcher.start(waiter.switchNull());
         try {
             waiter.get();
@@ -200,7 +291,7 @@ public final class Hub {
      * @throws Error the kill or {@code Timeout} aimed at the caller, or what {@link #cancelWait} throws in
      */
     public boolean wait(Watcher watcher, long timeout, TimeUnit unit) {
-        Waiter<Object> waiter = new Waiter<>(this);
+        Waiter<Object> waiter = new Waiter<>(this, watcher);
         watcher.start(waiter.switchNull());
         try {
             if (!waiter.await(timeout, unit)) {
@@ -437,6 +528,7 @@ public final class Hub {
             } catch (Throwable t) {
                 carrierFailure = t;
             } finally {
+                workWaitingAtHandBack = loop.hasPending();
                 LoopOwner.set(loop, owner);
                 carrierTurn = false;
                 LockSupport.unpark(owner);

@@ -54,6 +54,8 @@ public class RawGreenlet {
 
     /** The main greenlet of {@code hub}. */
     RawGreenlet(Hub hub) {
+        this.spawnedBy = null;
+        this.spawnStack = null;
         this.hub = hub;
         this.parent = null;
         this.function = null;
@@ -91,6 +93,38 @@ public class RawGreenlet {
         this.parent = parent;
         this.function = run;
         this.main = false;
+        this.spawnedBy = Hub.CURRENT.isBound() ? Hub.CURRENT.get() : hub.inHubThread() ? hub.mainGreenlet() : null;
+        this.spawnStack = SpawnStacks.enabled() ? SpawnStacks.capture() : null;
+    }
+
+    /** The greenlet that created this one (gevent's {@code spawning_greenlet}); null if another thread did. */
+    private final RawGreenlet spawnedBy;
+    /** Where it was created, when {@link SpawnStacks} are captured; else null. */
+    private final StackTraceElement[] spawnStack;
+    /** The hub's list of greenlets whose body runs (hub thread only; read racily by run info). */
+    RawGreenlet liveNext;
+    RawGreenlet livePrev;
+
+    /**
+     * The greenlet that created this one (gevent's {@code spawning_greenlet}): the greenlet running, or
+     * the hub's main greenlet, when it was constructed; null when another thread constructed it.
+     */
+    public final RawGreenlet spawnedBy() {
+        return spawnedBy;
+    }
+
+    /**
+     * Where this greenlet was created (gevent's {@code spawning_stack}), when spawn stacks are captured
+     * ({@code -Dgevent4j.spawnStacks=true} or {@link Hub#captureSpawnStacks(boolean)}; off by default:
+     * capturing costs a stack walk per greenlet); else an empty array.
+     */
+    public final StackTraceElement[] spawnStack() {
+        return spawnStack == null ? new StackTraceElement[0] : spawnStack.clone();
+    }
+
+    /** The waiter this greenlet is parked on now, or null (running, runnable, or parked in the JDK). */
+    public final Waiter<?> blockedOn() {
+        return blockedOn;
     }
 
     /** The greenlet running now: inside a greenlet that greenlet, else the main greenlet of this thread's hub. */
@@ -378,6 +412,7 @@ public class RawGreenlet {
         }
         begun = true;
         hub.live++;
+        hub.linkLive(this);
         Object result = null;
         Throwable failure = null;
         try {
@@ -404,6 +439,11 @@ public class RawGreenlet {
             }
         }
         hub.live--;
+        hub.unlinkLive(this);
+        if (failure != null && !(failure instanceof GreenletExit)) {
+            hub.countFailure();
+        }
+        HubEvents.exited(this, failure);
         dead = true;
         try {
             finished(result, failure);

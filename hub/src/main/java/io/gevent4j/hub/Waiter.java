@@ -33,8 +33,8 @@ public final class Waiter<T> implements Runnable {
     private Throwable error;
     private RawGreenlet waiting;
     private boolean timedOut;
-    /** What the waiting greenlet waits for, as a {@link LoopExit} names it; null: this waiter. */
-    private final String what;
+    /** What the waiting greenlet waits for, as a {@link LoopExit} and run info name it; null: this waiter. */
+    private final Object what;
 
     /** A waiter on the calling thread's hub. */
     public Waiter() {
@@ -46,9 +46,14 @@ public final class Waiter<T> implements Runnable {
         this(hub, null);
     }
 
-    Waiter(Hub hub, String what) {
+    /**
+     * A waiter on {@code hub} for something ({@code waitingFor}, a watcher, an event, a queue...): what
+     * {@link LoopExit} messages and run info show the waiting greenlet waits for ({@code toString()} is
+     * called only then).
+     */
+    public Waiter(Hub hub, Object waitingFor) {
         this.hub = java.util.Objects.requireNonNull(hub, "hub");
-        this.what = what;
+        this.what = waitingFor;
     }
 
     /** The hub this waiter belongs to. */
@@ -233,7 +238,7 @@ public final class Waiter<T> implements Runnable {
     @Override
     public String toString() {
         if (what != null && !ready) {
-            return what;
+            return String.valueOf(what);
         }
         return "Waiter[" + (ready ? (error != null ? "error=" + error : "value=" + value) : "empty") + "]";
     }

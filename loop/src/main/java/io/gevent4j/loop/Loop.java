@@ -87,6 +87,8 @@ public final class Loop implements Executor, AutoCloseable {
     final ArrayList<IoSource> ioChanges = new ArrayList<>();
     private final Map<Object, IoSource> ioSources;
     int activeRefs;
+    /** Active watchers by kind ({@link Watcher#KINDS}); written on the loop thread, read racily. */
+    final int[] activeByKind = new int[Watcher.KINDS.length];
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
     /** Given to {@link #executeNext} by the running callback; moved to the front of pending after it. */
     private final ArrayList<Runnable> next = new ArrayList<>(4);
@@ -406,6 +408,7 @@ public final class Loop implements Executor, AutoCloseable {
             throw new IllegalStateException("loop is already running: run() is not reentrant");
         }
         running = true;
+        LoopIterationEvent event = null;
         try {
             do {
                 iterations++;
@@ -424,9 +427,13 @@ public final class Loop implements Executor, AutoCloseable {
                     }
                 }
                 applyIoChanges();
+                if (event != null) {
+                    event.finish(this, progress);
+                }
                 pollMayBlock = mode != RunMode.NOWAIT;
                 poll();
                 pollMayBlock = false;
+                event = LoopIterationEvent.begin(progress);
                 now = System.nanoTime();
                 expireTimers();
                 if (!idles.isEmpty() && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()) {
@@ -440,6 +447,9 @@ public final class Loop implements Executor, AutoCloseable {
         } finally {
             running = false;
             breakRequested = false;
+            if (event != null) {
+                event.finish(this, progress);
+            }
         }
         return !destroyed && alive();
     }
@@ -452,6 +462,21 @@ public final class Loop implements Executor, AutoCloseable {
     /** True while {@link #run} executes on the owner thread. */
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * The active watchers by kind ({@code timer}, {@code io}, {@code idle}, {@code prepare},
+     * {@code check}, {@code async}), zeros left out. Readable from any thread (a best-effort snapshot).
+     */
+    public java.util.Map<String, Integer> activeWatchers() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < activeByKind.length; i++) {
+            int n = activeByKind[i];
+            if (n > 0) {
+                out.put(Watcher.KINDS[i], n);
+            }
+        }
+        return out;
     }
 
     /** Number of loop iterations so far (libev's {@code ev_iteration}). */

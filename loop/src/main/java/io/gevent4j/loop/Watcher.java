@@ -58,6 +58,7 @@ public abstract sealed class Watcher implements AutoCloseable
             if (ref) {
                 loop.activeRefs++;
             }
+            loop.activeByKind[kind()]++;
             onStart();
         }
     }
@@ -156,7 +157,23 @@ public abstract sealed class Watcher implements AutoCloseable
             if (ref) {
                 loop.activeRefs--;
             }
+            loop.activeByKind[kind()]--;
         }
+    }
+
+    /** Names of the kinds, in the order of {@link #kind()}. */
+    static final String[] KINDS = {"timer", "io", "idle", "prepare", "check", "async"};
+
+    /** This watcher's kind, an index into {@link #KINDS}. */
+    private int kind() {
+        return switch (this) {
+            case TimerWatcher t -> 0;
+            case IoWatcher i -> 1;
+            case IdleWatcher i -> 2;
+            case PrepareWatcher p -> 3;
+            case CheckWatcher c -> 4;
+            case AsyncWatcher a -> 5;
+        };
     }
 
     /** The event happened: queue the callback unless already queued. */
