@@ -213,6 +213,15 @@ public final class FileObject implements Closeable {
         return path;
     }
 
+    /**
+     * The channel underneath, for APIs that take a {@link FileChannel} and keep the hub's thread off the
+     * disk themselves, such as {@code io.gevent4j.net.Socket.sendFile}. Its own blocking methods, called
+     * in a greenlet, block the whole hub.
+     */
+    public FileChannel channel() {
+        return channel;
+    }
+
     /** True until {@link #close()}. */
     public boolean isOpen() {
         return channel.isOpen();

@@ -1,10 +1,10 @@
 package io.gevent4j.http;
 
+import io.gevent4j.FileObject;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLConnection;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -115,33 +115,33 @@ public final class Response {
 
     /**
      * Sends a file with its length; sets a {@code Content-Type} guessed from the file name unless set.
+     * The hub never waits for the disk: the file is opened on the file pool
+     * ({@link FileObject#threadPool()}), and its bytes go to the socket with
+     * {@link io.gevent4j.net.Socket#sendFile} (zero-copy sendfile(2) where the kernel allows it, parts not
+     * in the page cache read in on the pool first).
      *
      * @throws java.nio.file.NoSuchFileException if it does not exist (nothing was sent)
+     * @throws java.io.EOFException if the file shrank while it was being sent (the connection is then closed)
      */
     public void sendFile(Path file) throws IOException {
         checkNotCommitted();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
+        if (stream != null) {
+            throw new IllegalStateException("outputStream() already in use");
+        }
+        try (FileObject f = FileObject.open(file, StandardOpenOption.READ)) {
+            long size = f.size();
             if (!headers.contains("Content-Type")) {
                 String type = URLConnection.guessContentTypeFromName(file.getFileName().toString());
                 headers.set("Content-Type", type != null ? type : "application/octet-stream");
             }
             headers.set("Content-Length", Long.toString(size));
-            OutputStream out = outputStream();
-            if (!request.method().equals("HEAD")) {
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(size, 1), 64 * 1024));
-                long left = size;
-                while (left > 0) {
-                    buf.clear();
-                    int n = ch.read(buf);
-                    if (n < 0) {
-                        throw new IOException(file + " shrank while being sent");
-                    }
-                    out.write(buf.array(), 0, (int) Math.min(n, left));
-                    left -= n;
-                }
+            BodyStream body = (BodyStream) outputStream();
+            body.commit();
+            if (body.mode == FIXED && size > 0) {
+                conn.writeFile(f.channel(), size);
+                bodyBytes = size;
             }
-            out.close();
+            body.close();
         }
     }
 
