@@ -56,11 +56,21 @@ public final class Offload {
      */
     public static <T> T call(Executor executor, IoCall<? extends T> call, boolean interrupt,
                              Consumer<? super T> dispose) throws IOException {
+        return call(executor, call, interrupt, dispose, null);
+    }
+
+    /**
+     * {@link #call(Executor, IoCall, boolean, Consumer)}, and {@code skipped} runs (on the executor's
+     * thread) if the call never starts because the greenlet left while it was queued: for resources
+     * that the call itself would have released.
+     */
+    public static <T> T call(Executor executor, IoCall<? extends T> call, boolean interrupt,
+                             Consumer<? super T> dispose, Runnable skipped) throws IOException {
         Objects.requireNonNull(call, "call");
         if (Hub.currentIfAny() == null) {
             return call.call();
         }
-        Job<T> job = new Job<>(call, interrupt, dispose);
+        Job<T> job = new Job<>(call, interrupt, dispose, skipped);
         executor.execute(job);
         AsyncResult<T> result = AsyncResult.from(job.done);
         boolean delivered = false;
@@ -94,16 +104,18 @@ public final class Offload {
         private final IoCall<? extends T> call;
         private final boolean interrupt;
         private final Consumer<? super T> dispose;
+        private final Runnable skipped;
         final CompletableFuture<T> done = new CompletableFuture<>();
         @SuppressWarnings("unused") // through STATE
         private volatile int state;
         /** The thread running the call; guarded by this. */
         private Thread runner;
 
-        Job(IoCall<? extends T> call, boolean interrupt, Consumer<? super T> dispose) {
+        Job(IoCall<? extends T> call, boolean interrupt, Consumer<? super T> dispose, Runnable skipped) {
             this.call = call;
             this.interrupt = interrupt;
             this.dispose = dispose;
+            this.skipped = skipped;
         }
 
         @Override
@@ -113,7 +125,14 @@ public final class Offload {
             }
             if (!STATE.compareAndSet(this, QUEUED, RUNNING)) {
                 clearRunner();
-                return; // the waiter left before the call started: it never runs
+                if (skipped != null) { // the waiter left before the call started: it never runs
+                    try {
+                        skipped.run();
+                    } catch (RuntimeException e) {
+                        log.warn("cleaning up after a skipped call failed", e);
+                    }
+                }
+                return;
             }
             T value = null;
             Throwable failure = null;
