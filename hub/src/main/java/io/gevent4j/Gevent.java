@@ -61,6 +61,11 @@ public final class Gevent {
         return Greenlet.of(task).startLater(delay);
     }
 
+    /** gevent's {@code signal_handler}: runs {@code handler} in a new greenlet on each {@code signal}; see {@link Signals}. */
+    public static Signals.Handle signalHandler(String signal, Runnable handler) {
+        return Signals.handle(signal, handler);
+    }
+
     // ------------------------------------------------------------------ sleeping
 
     /**

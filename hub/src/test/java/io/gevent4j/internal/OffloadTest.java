@@ -67,10 +67,11 @@ class OffloadTest {
         try (ThreadPool pool = new ThreadPool(1)) {
             CountDownLatch release = plug(pool);
             AtomicBoolean ran = new AtomicBoolean();
+            AtomicBoolean cleaned = new AtomicBoolean();
             Greenlet<String> g = Gevent.spawn(() -> Offload.call(pool, () -> {
                 ran.set(true);
                 return "late";
-            }, false, null));
+            }, false, null, () -> cleaned.set(true)));
             Gevent.sleep(20);
             assertFalse(g.ready());
             g.kill();
@@ -79,6 +80,7 @@ class OffloadTest {
             pool.shutdown();
             assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
             assertFalse(ran.get(), "a job abandoned in the queue is skipped");
+            assertTrue(cleaned.get(), "and its clean-up runs instead");
         }
     }
 
