@@ -92,8 +92,18 @@ public final class FileObject implements Closeable {
      * work if it runs (interruptible channels then close) and cancels it if it has not started.
      */
     public static <T> T call(IoCallable<? extends T> work) throws IOException {
+        return call(work, null);
+    }
+
+    /**
+     * {@link #call(IoCallable)} for work that returns a resource (an open channel...): if the caller was
+     * killed or timed out before the work finished, {@code dispose} gets the value instead (on the pool's
+     * thread), so that it can be closed.
+     */
+    public static <T> T call(IoCallable<? extends T> work, java.util.function.Consumer<? super T> dispose)
+            throws IOException {
         Objects.requireNonNull(work, "work");
-        return Offload.call(Holder.POOL, work::call, true, null);
+        return Offload.call(Holder.POOL, work::call, true, dispose);
     }
 
     // ------------------------------------------------------------------ whole files
