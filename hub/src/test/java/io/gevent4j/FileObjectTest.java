@@ -50,6 +50,33 @@ class FileObjectTest {
         return b;
     }
 
+    /**
+     * The writing end of a FIFO, opened by a platform thread: opening blocks until a reader opens the
+     * other end, so the test can open its reader after this.
+     */
+    private record Writer(Thread opener, AtomicReference<FileOutputStream> stream) {
+        static Writer open(Path fifo) {
+            AtomicReference<FileOutputStream> out = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    out.set(new FileOutputStream(fifo.toFile()));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            return new Writer(t, out);
+        }
+
+        /** Waits until the reader's open let the writer's open through. */
+        void opened() throws InterruptedException {
+            opener.join();
+        }
+
+        FileOutputStream out() {
+            return stream.get();
+        }
+    }
+
     @Test
     void wholeFileHelpersRoundTripOnThePool() throws IOException {
         Path a = dir.resolve("a.txt");
@@ -236,17 +263,10 @@ class FileObjectTest {
     @Test
     void aKillDuringABlockedReadReturnsAtOnceAndCloseReleasesThePoolThread() throws Exception {
         Path fifo = TestFiles.fifo(dir, "silent");
-        // Hold a writer open (a platform thread: its open blocks until our reader opens) that never writes.
-        AtomicReference<FileOutputStream> writer = new AtomicReference<>();
-        Thread opener = Thread.ofPlatform().start(() -> {
-            try {
-                writer.set(new FileOutputStream(fifo.toFile()));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        // Hold a writer open that never writes.
+        Writer writer = Writer.open(fifo);
         FileObject f = FileObject.open(fifo);
-        opener.join();
+        writer.opened();
         try {
             int idle = FileObject.threadPool().pending();
             Greenlet<Integer> reader = Gevent.spawn(() -> f.read(ByteBuffer.allocate(10)));
@@ -262,23 +282,16 @@ class FileObjectTest {
                     "the pool thread was released: " + FileObject.threadPool());
             assertEquals(1, TestFiles.descriptorsOf(fifo), "only the writer's descriptor is left");
         } finally {
-            writer.get().close();
+            writer.out().close();
         }
     }
 
     @Test
     void aTimeoutInAStreamReadLeavesTheStreamUnusable() throws Exception {
         Path fifo = TestFiles.fifo(dir, "timeout");
-        AtomicReference<FileOutputStream> writer = new AtomicReference<>();
-        Thread opener = Thread.ofPlatform().start(() -> {
-            try {
-                writer.set(new FileOutputStream(fifo.toFile()));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Writer writer = Writer.open(fifo);
         try (InputStream in = FileObject.newInputStream(fifo)) {
-            opener.join();
+            writer.opened();
             Timeout t = Timeout.start(Duration.ofMillis(50));
             Timeout thrown;
             try {
@@ -287,11 +300,11 @@ class FileObjectTest {
                 t.close();
             }
             assertEquals(t, thrown);
-            writer.get().write(1); // the abandoned read takes it, in the background
+            writer.out().write(1); // the abandoned read takes it, in the background
             IOException e = assertThrows(IOException.class, in::read);
             assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
         } finally {
-            writer.get().close();
+            writer.out().close();
         }
         assertEquals(0, TestFiles.descriptorsOf(fifo));
     }
@@ -299,29 +312,22 @@ class FileObjectTest {
     @Test
     void buffersAreTheCallersOwnAfterAnInterruptedRead() throws Exception {
         Path fifo = TestFiles.fifo(dir, "late-data");
-        AtomicReference<FileOutputStream> writer = new AtomicReference<>();
-        Thread opener = Thread.ofPlatform().start(() -> {
-            try {
-                writer.set(new FileOutputStream(fifo.toFile()));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Writer writer = Writer.open(fifo);
         try (FileObject f = FileObject.open(fifo)) {
-            opener.join();
+            writer.opened();
             ByteBuffer mine = ByteBuffer.allocate(8);
             int idle = FileObject.threadPool().pending();
             Greenlet<Integer> reader = Gevent.spawn(() -> f.read(mine));
             TestFiles.awaitThreadIn("gevent4j-threadpool-", "FileChannelImpl.read");
             reader.kill();
-            writer.get().write(new byte[] {7, 7, 7, 7});
-            writer.get().flush();
+            writer.out().write(new byte[] {7, 7, 7, 7});
+            writer.out().flush();
             // The abandoned read completes in the background, into a buffer of its own.
             assertTrue(TestFiles.eventually(() -> FileObject.threadPool().pending() == idle), "the abandoned read finished");
             assertEquals(0, mine.position());
             assertArrayEquals(new byte[8], mine.array(), "the late read did not land in the caller's buffer");
         } finally {
-            writer.get().close();
+            writer.out().close();
         }
     }
 }

@@ -51,7 +51,7 @@ class GracefulStopTest {
         }
 
         void signal(String name) throws IOException, InterruptedException {
-            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("sh", "-c", "kill -s " + name + " " + process.pid()).inheritIO().start();
             assertTrue(kill.waitFor(10, TimeUnit.SECONDS));
             assertEquals(0, kill.exitValue());
         }

@@ -19,8 +19,8 @@ import java.nio.channels.FileChannel;
  * ({@link FileObject#threadPool()}) while the greenlet parks, which brings it into the cache. Then the
  * hub lets the kernel copy it to the socket with sendfile(2) (zero copy: Netty's epoll library, or
  * {@link FileChannel#transferTo} on NIO), which now finds every page in memory and never waits for the
- * disk. Where sendfile is not available for the socket or the file, the chunk is read (on the hub when
- * cached, else on the pool) and written like any other bytes.
+ * disk. Where sendfile is not available for the socket or the file, and under TLS, the chunk is read
+ * (on the hub when cached, else on the pool) and written like any other bytes ({@link #copy}).
  */
 final class FileSender {
     /** Bytes checked, warmed and sent per step. */
@@ -33,47 +33,62 @@ final class FileSender {
     private FileSender() {
     }
 
+    /** Where {@link #copy} writes: all of the buffer, parking as needed. */
+    @FunctionalInterface
+    interface Sink {
+        void write(ByteBuffer src) throws IOException;
+    }
+
+    /** Zero copy where the kernel allows it, else (from the first refusal on) {@link #copy}. */
     static long send(Socket socket, FileChannel file, long position, long count) throws IOException {
         IoCore core = socket.core;
         Sock sock = core.sock;
         long end = position + count;
         long pos = position;
-        boolean zeroCopy = true;
-        ByteBuffer copyBuf = null;
         while (pos < end) {
             core.checkOpen();
             int len = (int) Math.min(CHUNK, end - pos);
-            boolean cached = isCached(file, pos, len);
-            if (zeroCopy) {
-                if (!cached) {
-                    warm(file, pos, len);
-                }
-                long n = sendChunk(core, sock, file, pos, len);
-                if (n >= 0) {
-                    pos += n;
-                    continue;
-                }
-                zeroCopy = false; // the kernel refused this socket or file: copy from here on
-                cached = true; // (warmed above if it was not)
+            if (!isCached(file, pos, len)) {
+                warm(file, pos, len);
             }
+            long n = sendChunk(core, sock, file, pos, len);
+            if (n < 0) { // the kernel refused this socket or file: copy from here on
+                copy(file, pos, end - pos, socket::write);
+                return count;
+            }
+            pos += n;
+        }
+        return count;
+    }
+
+    /**
+     * Copies the range through a buffer into {@code sink} (TLS, or a file sendfile cannot take): a chunk
+     * in the page cache is read on the hub, a cold one on the file pool.
+     */
+    static long copy(FileChannel file, long position, long count, Sink sink) throws IOException {
+        long end = position + count;
+        long pos = position;
+        ByteBuffer buf = null;
+        while (pos < end) {
+            int len = (int) Math.min(CHUNK, end - pos);
             ByteBuffer data;
-            if (cached) {
-                if (copyBuf == null) {
-                    copyBuf = ByteBuffer.allocate((int) Math.min(CHUNK, count));
+            if (isCached(file, pos, len)) {
+                if (buf == null) {
+                    buf = ByteBuffer.allocate((int) Math.min(CHUNK, count));
                 }
-                data = copyBuf.clear().limit(len);
-                while (data.hasRemaining() && file.read(data, pos + data.position()) > 0) {
-                    // read what the page cache holds
-                }
-                data.flip();
+                data = readFully(file, buf.clear().limit(len), pos);
             } else {
                 long at = pos;
+                warmed.incrementAndGet();
                 data = FileObject.call(() -> readFully(file, ByteBuffer.allocate(len), at));
             }
-            if (data.remaining() < len) {
-                throw shrank(file, pos + data.remaining(), end);
+            int n = data.remaining();
+            if (n > 0) {
+                sink.write(data);
             }
-            socket.write(data);
+            if (n < len) { // what the file had is sent, as sendfile would
+                throw shrank(file, pos + n, end);
+            }
             pos += len;
         }
         return count;
