@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -31,19 +32,69 @@ final class NativePipe extends Pipe {
      */
     private static final Map<Thread, ByteBuffer> SCRATCH = new WeakHashMap<>();
 
+    /** Closes the descriptors of pipes dropped without {@link #close()} (a process nobody closed). */
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "gevent4j-pipe-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final Hub hub;
-    private final FileDescriptor fd;
-    private final int events;
     private final String name;
-    private IoWatcher watcher;
+    private final int events;
+    /** What the cleaner needs, kept apart from this object so that it can become unreachable. */
+    private final Resources res;
+    private final Cleaner.Cleanable cleanable;
     private Waiter<Object> waiter;
     private volatile boolean closed;
 
     NativePipe(Hub hub, FileDescriptor fd, int events, String name) {
         this.hub = hub;
-        this.fd = fd;
         this.events = events;
         this.name = name;
+        this.res = new Resources(hub, fd, name);
+        this.cleanable = CLEANER.register(this, res);
+    }
+
+    /** The descriptor and its watcher; released once, by {@link #close()} or by the cleaner. */
+    private static final class Resources implements Runnable {
+        final Hub hub;
+        final FileDescriptor fd;
+        final String name;
+        /** Hub thread only. */
+        IoWatcher watcher;
+
+        Resources(Hub hub, FileDescriptor fd, String name) {
+            this.hub = hub;
+            this.fd = fd;
+            this.name = name;
+        }
+
+        /** On the hub's thread, or from the cleaner's (then moved to the hub's while it lives). */
+        @Override
+        public void run() {
+            if (!hub.inHubThread()) {
+                try {
+                    hub.loop().execute(this::release);
+                    return;
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the hub is gone, and with it its loop's registration: just close the descriptor
+                }
+            }
+            release();
+        }
+
+        private void release() {
+            if (watcher != null && hub.inHubThread()) {
+                watcher.close(); // before the descriptor: the loop drops its registration first
+            }
+            watcher = null;
+            try {
+                fd.close();
+            } catch (IOException e) {
+                log.debug("closing {} failed", name, e);
+            }
+        }
     }
 
     private void check() throws IOException {
@@ -73,7 +124,7 @@ final class NativePipe extends Pipe {
             ByteBuffer buf = scratch();
             int n;
             try {
-                n = fd.read(buf, 0, Math.min(len, BUFFER));
+                n = res.fd.read(buf, 0, Math.min(len, BUFFER));
             } catch (Errors.NativeIoException e) {
                 throw new IOException(name + ": " + e.getMessage(), e);
             }
@@ -97,7 +148,7 @@ final class NativePipe extends Pipe {
             buf.put(0, b, off, chunk);
             int n;
             try {
-                n = fd.write(buf, 0, chunk);
+                n = res.fd.write(buf, 0, chunk);
             } catch (Errors.NativeIoException e) {
                 if (e.expectedErr() == Errors.ERRNO_EPIPE_NEGATIVE) {
                     throw new IOException(name + ": Broken pipe (the process closed its end)", e);
@@ -119,9 +170,10 @@ final class NativePipe extends Pipe {
             throw new IllegalStateException(name + " is already being " + (events == Loop.READ ? "read" : "written")
                     + " by another greenlet");
         }
-        if (watcher == null) {
-            watcher = hub.loop().io(fd.intValue(), events);
+        if (res.watcher == null) {
+            res.watcher = hub.loop().io(res.fd.intValue(), events);
         }
+        IoWatcher watcher = res.watcher;
         Waiter<Object> w = new Waiter<>(hub);
         waiter = w;
         watcher.start(w.switchNull());
@@ -156,19 +208,11 @@ final class NativePipe extends Pipe {
         if (w != null) {
             w.switchTo(null); // it sees 'closed' and throws
         }
-        if (watcher != null) {
-            watcher.close(); // before the descriptor: the loop drops its registration first
-            watcher = null;
-        }
-        try {
-            fd.close();
-        } catch (IOException e) {
-            log.debug("closing {} failed", name, e);
-        }
+        cleanable.clean(); // closes the watcher, then the descriptor (here: on the hub's thread)
     }
 
     @Override
     public String toString() {
-        return name + "[fd " + fd.intValue() + (closed ? ", closed]" : "]");
+        return name + "[fd " + res.fd.intValue() + (closed ? ", closed]" : "]");
     }
 }

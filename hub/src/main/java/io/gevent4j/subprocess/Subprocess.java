@@ -53,7 +53,9 @@ import java.util.concurrent.CompletableFuture;
  * or write them; {@link #waitFor()}, {@link #kill()}, {@link #terminate()} and {@link #close()} work
  * from anywhere. {@link #close()} closes the pipes, and kills the child if it is still running (use it
  * in try-with-resources: a kill or {@link io.gevent4j.Timeout} that unwinds the block then also ends
- * the child); the JDK reaps it, so no zombie stays behind. Like {@link ProcessBuilder}, every stream is
+ * the child); the JDK reaps it, so no zombie stays behind. Pipes of a process nobody closed are closed
+ * when the garbage collector finds them unreachable (a safety net, like the JDK's own). Like
+ * {@link ProcessBuilder}, every stream is
  * piped unless the builder redirects it; a piped stream nobody reads can fill up and stall the child
  * ({@link #communicate} reads both outputs at once).
  *
@@ -131,6 +133,7 @@ public final class Subprocess implements AutoCloseable {
         FileDescriptor[] in = null;
         FileDescriptor[] out = null;
         FileDescriptor[] err = null;
+        boolean handedOver = false; // the start job (or its skip hook) closes the child's ends from then on
         boolean started = false;
         try {
             // [0] is the read end, [1] the write end; the child gets its end through /proc/self/fd.
@@ -150,25 +153,32 @@ public final class Subprocess implements AutoCloseable {
                     err == null ? null : err[1]};
             // The child's ends are closed by the job, after start() opened them (closing them here
             // while start() runs could let it open a reused descriptor number), or when it is skipped.
-            Process p = Offload.call(STARTER, () -> {
-                try {
-                    return pb.start();
-                } finally {
-                    closeAll(childEnds);
-                }
-            }, false, Subprocess::destroyQuietly, () -> closeAll(childEnds));
+            handedOver = true;
+            Process p;
+            try {
+                p = Offload.call(STARTER, () -> {
+                    try {
+                        return pb.start();
+                    } finally {
+                        closeAll(childEnds);
+                    }
+                }, false, Subprocess::destroyQuietly, () -> closeAll(childEnds));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                handedOver = false; // never queued
+                throw e;
+            }
             Subprocess s = new Subprocess(hub, command, p,
                     pipeIn ? new NativePipe(hub, in[1], Loop.WRITE, "stdin") : null,
                     pipeOut ? new NativePipe(hub, out[0], Loop.READ, "stdout") : null,
                     pipeErr ? new NativePipe(hub, err[0], Loop.READ, "stderr") : null);
             started = true;
             return s;
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            closeAll(in == null ? null : in[0], out == null ? null : out[1], err == null ? null : err[1]);
-            throw e;
         } finally {
             if (!started) { // failed or abandoned: our own ends go now
                 closeAll(in == null ? null : in[1], out == null ? null : out[0], err == null ? null : err[0]);
+            }
+            if (!handedOver) { // e.g. the second pipe(2) failed (EMFILE)
+                closeAll(in == null ? null : in[0], out == null ? null : out[1], err == null ? null : err[1]);
             }
         }
     }

@@ -307,6 +307,24 @@ class SubprocessTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    void processesNobodyClosedLeaveNoPipeOnceCollected(Backend backend) throws Exception {
+        OnBackend.run(backend, hub -> {
+            for (int i = 0; i < 20; i++) {
+                assertEquals(0, Subprocess.start("true").waitFor()); // never closed: 3 pipes each
+            }
+            if (backend == Backend.EPOLL) { // the JDK's own pipes (NIO) are closed by the JDK at the exit
+                assertTrue(TestFiles.pipeDescriptors() > pipesBefore, "the pipes are open until collected");
+            }
+            assertTrue(TestFiles.eventually(() -> {
+                System.gc();
+                return TestFiles.pipeDescriptors() <= pipesBefore;
+            }), "pipes of unreachable processes are closed: " + TestFiles.pipeDescriptors() + " open");
+        });
+        assertNothingLeaks();
+    }
+
+    @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EPOLL"})
     void nativePipesBelongToTheirHub(Backend backend) throws Exception {
         OnBackend.run(backend, hub -> {
