@@ -101,7 +101,9 @@ class JdkBlockingTableTest {
                 boolean finished = g.join(Duration.ofSeconds(20));
                 ticker.kill();
                 if (!finished) {
-                    throw new AssertionError("the probe did not finish in 20 s");
+                    throw new AssertionError("the probe did not finish in 20 s; the JDK's poller threads: "
+                            + Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                                    .filter(n -> n.contains("Poller")).toList());
                 }
                 if (g.exception() != null) {
                     throw new AssertionError("the probe failed", g.exception());
