@@ -63,11 +63,7 @@ class JdkBlockingTableTest {
     private record Outcome(int ticks, int reports, long millis) {
     }
 
-    /**
-     * One hub thread for every probe, never destroyed: a hub destroyed while the JDK's poller still
-     * holds a registration of one of its greenlets makes the poller thread die on the next event
-     * (reported to the hub's authors), which would hang every later JDK socket in this JVM.
-     */
+    /** One hub thread runs every probe (a fresh hub per probe would only add start-up noise). */
     private static final java.util.concurrent.ExecutorService HUB_THREAD = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "blocking-table-hub");
         t.setDaemon(true);
@@ -78,7 +74,8 @@ class JdkBlockingTableTest {
         return HUB_THREAD.submit(() -> {
             Hub hub = Hub.current();
             AtomicInteger reports = new AtomicInteger();
-            try (BlockingMonitor m = BlockingMonitor.start(hub, Duration.ofMillis(100), r -> reports.incrementAndGet())) {
+            BlockingMonitor monitor = BlockingMonitor.start(hub, Duration.ofMillis(100), r -> reports.incrementAndGet());
+            try {
                 AtomicInteger ticks = new AtomicInteger();
                 Greenlet<Void> ticker = Gevent.spawn(() -> {
                     while (true) {
@@ -109,6 +106,8 @@ class JdkBlockingTableTest {
                     throw new AssertionError("the probe failed", g.exception());
                 }
                 return new Outcome(during[0], reports.get(), millis[0]);
+            } finally {
+                monitor.close();
             }
         }).get();
     }
@@ -221,21 +220,22 @@ class JdkBlockingTableTest {
             }
         });
         cooperative("SocketChannel read", () -> {
-            try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-                    silentServer.getLocalPort()))) {
-                Thread.ofPlatform().start(() -> {
-                    sleepQuietly(WAIT_MS);
-                    try {
-                        ch.close();
-                    } catch (IOException ignored) {
-                        // closed
-                    }
-                });
+            SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    silentServer.getLocalPort()));
+            Thread.ofPlatform().start(() -> { // another thread closes it under the read after 200 ms
+                sleepQuietly(WAIT_MS);
                 try {
-                    ch.read(ByteBuffer.allocate(1));
-                } catch (IOException expected) {
-                    // closed under the read
+                    ch.close();
+                } catch (IOException ignored) {
+                    // closed
                 }
+            });
+            try {
+                ch.read(ByteBuffer.allocate(1));
+            } catch (IOException expected) {
+                // closed under the read
+            } finally {
+                ch.close();
             }
         });
         cooperative("DatagramSocket.receive", () -> {
