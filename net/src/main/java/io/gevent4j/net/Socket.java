@@ -261,7 +261,7 @@ public final class Socket implements Closeable {
      * ({@link io.gevent4j.FileObject#threadPool()}), so a cold disk never blocks the hub.
      *
      * @return {@code count}
-     * @throws EOFException if the file ends before {@code count} bytes (what was sent before is gone)
+     * @throws EOFException if the file ends before {@code count} bytes (what it had was sent)
      * @throws SocketTimeoutException if the peer takes nothing within the socket's timeout
      * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
      */
