@@ -149,6 +149,11 @@ public final class Gevent {
         out.flush();
     }
 
+    /** gevent's {@code signal_handler}: runs {@code handler} in a new greenlet on each {@code signal}; see {@link Signals}. */
+    public static Signals.Handle signalHandler(String signal, Runnable handler) {
+        return Signals.handle(signal, handler);
+    }
+
     // ------------------------------------------------------------------ sleeping
 
     /**

@@ -479,6 +479,13 @@ final class HttpConnection {
         }
     }
 
+    /** A fixed-length body from a file, after its head: the buffered head goes first, then the file. */
+    void writeFile(java.nio.channels.FileChannel file, long length) throws IOException {
+        flush();
+        socket.setTimeout(server.ioTimeout());
+        socket.sendFile(file, 0, length);
+    }
+
     void writeChunk(byte[] b, int off, int len) throws IOException {
         putHex(len);
         put(CRLF);

@@ -1,5 +1,7 @@
 package io.gevent4j.http;
 
+import io.gevent4j.FileObject;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLConnection;
@@ -116,33 +118,75 @@ public final class Response {
 
     /**
      * Sends a file with its length; sets a {@code Content-Type} guessed from the file name unless set.
+     * The hub never waits for the disk: the file is opened on the file pool
+     * ({@link FileObject#threadPool()}); up to 64 KiB it is read there too and sent with the head, larger
+     * ones go to the socket with {@link io.gevent4j.net.Socket#sendFile} (zero-copy sendfile(2) where the
+     * kernel allows it, parts not in the page cache read in on the pool first).
      *
      * @throws java.nio.file.NoSuchFileException if it does not exist (nothing was sent)
+     * @throws java.io.EOFException if the file shrank while it was being sent (the connection is then closed)
      */
     public void sendFile(Path file) throws IOException {
         checkNotCommitted();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
+        if (stream != null) {
+            throw new IllegalStateException("outputStream() already in use");
+        }
+        // One trip to the file pool opens the file and takes its size; a small file is read and
+        // closed in the same trip and goes out with the head in one write.
+        try (OpenedFile f = FileObject.call(() -> OpenedFile.open(file), OpenedFile::close)) {
             if (!headers.contains("Content-Type")) {
                 String type = URLConnection.guessContentTypeFromName(file.getFileName().toString());
                 headers.set("Content-Type", type != null ? type : "application/octet-stream");
             }
-            headers.set("Content-Length", Long.toString(size));
-            OutputStream out = outputStream();
-            if (!request.method().equals("HEAD")) {
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(size, 1), 64 * 1024));
-                long left = size;
-                while (left > 0) {
-                    buf.clear();
-                    int n = ch.read(buf);
-                    if (n < 0) {
-                        throw new IOException(file + " shrank while being sent");
-                    }
-                    out.write(buf.array(), 0, (int) Math.min(n, left));
-                    left -= n;
+            if (f.small != null) {
+                send(f.small, false);
+                return;
+            }
+            headers.set("Content-Length", Long.toString(f.size));
+            BodyStream body = (BodyStream) outputStream();
+            body.commit();
+            if (body.mode == FIXED && f.size > 0) {
+                conn.writeFile(f.channel, f.size);
+                bodyBytes = f.size;
+            }
+            body.close();
+        }
+    }
+
+    /** What {@link #sendFile} opened on the pool: a small file's bytes, or an open channel and its size. */
+    private record OpenedFile(FileChannel channel, long size, byte[] small) implements java.io.Closeable {
+        /** Files up to this size are read whole in the opening trip. */
+        static final int SMALL = 64 * 1024;
+
+        static OpenedFile open(Path file) throws IOException {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+            try {
+                long size = ch.size();
+                if (size > SMALL) {
+                    return new OpenedFile(ch, size, null);
+                }
+                ByteBuffer buf = ByteBuffer.allocate((int) size);
+                while (buf.hasRemaining() && ch.read(buf) > 0) {
+                    // a file that shrank meanwhile is sent as it is now
+                }
+                ch.close();
+                byte[] b = buf.position() == buf.capacity() ? buf.array() : java.util.Arrays.copyOf(buf.array(), buf.position());
+                return new OpenedFile(null, b.length, b);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // read-only: nothing to lose
                 }
             }
-            out.close();
         }
     }
 

@@ -602,13 +602,22 @@ public final class Hub {
         }
     }
 
-    /** The greenlets' scheduler: the JDK hands us continuations to run. */
+    /**
+     * The greenlets' scheduler: the JDK hands us continuations to run. It must never throw: the caller
+     * may be a JDK thread (the poller that wakes virtual threads blocked in JDK sockets), which an
+     * exception kills, hanging every later virtual-thread socket operation of the JVM. A continuation
+     * of a destroyed hub can never run again and is dropped.
+     */
     private void schedule(Runnable continuation) {
         if (priority && inHubThread()) {
             priority = false;
             loop.executeNext(continuation);
         } else {
-            loop.execute(continuation);
+            try {
+                loop.execute(continuation);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                log.debug("a greenlet of the destroyed hub of '{}' was woken: dropped", owner.getName());
+            }
         }
     }
 

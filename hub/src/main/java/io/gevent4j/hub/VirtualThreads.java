@@ -17,6 +17,15 @@ final class VirtualThreads {
     private static final Throwable FAILURE;
 
     static {
+        // JDK 25 on Linux polls for blocked virtual threads with "sub-poller" virtual threads that it
+        // creates with Thread.ofVirtual() when its poller first initializes: if a greenlet triggers that
+        // (a JDK socket read in a greenlet), they inherit the greenlet's hub as their scheduler, every
+        // virtual thread of the JVM then waits through that hub, and once it is destroyed all of them
+        // hang. Platform poller threads (the JDK 21 default) have no such tie. Set before any greenlet
+        // exists; a choice of the user's (-Djdk.pollerMode) is kept.
+        if (System.getProperty("jdk.pollerMode") == null) {
+            System.setProperty("jdk.pollerMode", "1");
+        }
         Constructor<?> c = null;
         Throwable failure = null;
         try {

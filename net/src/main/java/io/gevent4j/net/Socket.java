@@ -17,6 +17,7 @@ import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -249,6 +250,28 @@ public final class Socket implements Closeable {
                 core.await(Loop.WRITE, "write");
             }
         }
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position} (gevent's {@code sendfile}),
+     * parking while the send buffer is full; the file's own position does not change. The kernel copies
+     * the bytes straight from the page cache to the socket (sendfile(2): on epoll through Netty's
+     * library, on NIO through {@link FileChannel#transferTo}); where it cannot, they are copied through
+     * a buffer. Parts of the file that are not in the page cache are read in first on the file pool
+     * ({@link io.gevent4j.FileObject#threadPool()}), so a cold disk never blocks the hub.
+     *
+     * @return {@code count}
+     * @throws EOFException if the file ends before {@code count} bytes (what it had was sent)
+     * @throws SocketTimeoutException if the peer takes nothing within the socket's timeout
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
+     */
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (position < 0 || count < 0 || position + count < 0) {
+            throw new IllegalArgumentException("bad position or count: " + position + ", " + count);
+        }
+        core.checkOpen();
+        return FileSender.send(this, file, position, count);
     }
 
     /** Writes what fits in the send buffer now, without parking; returns the number of bytes written. */

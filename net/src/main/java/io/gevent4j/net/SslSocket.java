@@ -284,6 +284,23 @@ public final class SslSocket implements Closeable {
         write(ByteBuffer.wrap(b));
     }
 
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position}, encrypted (no zero copy under
+     * TLS): parts in the page cache are read on the hub, cold parts on the file pool
+     * ({@link io.gevent4j.FileObject#threadPool()}), so the hub never waits for the disk. The file's own
+     * position does not change.
+     *
+     * @return {@code count}
+     * @throws java.io.EOFException if the file ends before {@code count} bytes
+     */
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
+        if (position < 0 || count < 0 || position + count < 0) {
+            throw new IllegalArgumentException("bad position or count: " + position + ", " + count);
+        }
+        return FileSender.copy(file, position, count, this::write);
+    }
+
     /** A stream view of {@link #read}. Closing it closes the TLS socket. */
     public InputStream getInputStream() {
         if (in == null) {

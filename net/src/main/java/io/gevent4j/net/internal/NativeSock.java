@@ -235,6 +235,15 @@ final class NativeSock implements Sock {
     }
 
     @Override
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        try {
+            return LinuxSendFile.send(fd, file, position, count);
+        } catch (IOException e) {
+            throw translate(e);
+        }
+    }
+
+    @Override
     public boolean connect(SocketAddress remote) throws IOException {
         try {
             return socket.connect(remote);
