@@ -1,5 +1,8 @@
 package io.gevent4j.loop;
 
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.nio.NioIoHandler;
+
 import java.util.Locale;
 
 /**
@@ -64,8 +67,28 @@ public enum Backend {
         return NIO;
     }
 
-    /** Probes kept apart so that loading Backend never loads a native class. */
+    /** Netty's handler factory for this backend; only the chosen backend's classes are loaded. */
+    IoHandlerFactory ioHandlerFactory() {
+        return switch (this) {
+            case EPOLL -> Natives.epollFactory();
+            case KQUEUE -> Natives.kqueueFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
+    }
+
+    /**
+     * Every reference to a backend's classes, kept apart so that loading Backend (or Loop) never loads
+     * a native class: a class path may lack the other system's jars (no kqueue on Linux).
+     */
     private static final class Natives {
+        static IoHandlerFactory epollFactory() {
+            return io.netty.channel.epoll.EpollIoHandler.newFactory();
+        }
+
+        static IoHandlerFactory kqueueFactory() {
+            return io.netty.channel.kqueue.KQueueIoHandler.newFactory();
+        }
+
         static boolean epoll() {
             try {
                 return io.netty.channel.epoll.Epoll.isAvailable();

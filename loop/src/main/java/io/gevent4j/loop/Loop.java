@@ -3,10 +3,6 @@ package io.gevent4j.loop;
 import io.gevent4j.loop.internal.Carrier;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.kqueue.KQueueIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,12 +122,7 @@ public final class Loop implements Executor, AutoCloseable {
         }
         this.owner = Carrier.current();
         this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
-        IoHandlerFactory factory = switch (backend) {
-            case EPOLL -> EpollIoHandler.newFactory();
-            case KQUEUE -> KQueueIoHandler.newFactory();
-            case NIO -> NioIoHandler.newFactory();
-        };
-        this.handler = factory.newHandler(new OwnerExecutor());
+        this.handler = backend.ioHandlerFactory().newHandler(new OwnerExecutor());
         this.handler.initialize();
         this.now = System.nanoTime();
     }
