@@ -2,8 +2,10 @@ package io.gevent4j.loop;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.nio.NioIoHandler;
+import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The kernel poller behind a {@link Loop}, each one of Netty 4.2's {@code IoHandler}s.
@@ -64,7 +66,25 @@ public enum Backend {
         if (KQUEUE.isAvailable()) {
             return KQUEUE;
         }
+        warnNioFallback();
         return NIO;
+    }
+
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
+    /** Once per JVM: on Linux or macOS NIO is a fallback worth knowing about (slower, more garbage). */
+    private static void warnNioFallback() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        Backend expected = os.contains("linux") ? EPOLL : os.contains("mac") || os.contains("bsd") ? KQUEUE : null;
+        if (expected == null || !WARNED.compareAndSet(false, true)) {
+            return;
+        }
+        String jars = expected == EPOLL ? "netty-transport-classes-epoll and netty-transport-native-epoll"
+                : "netty-transport-classes-kqueue and netty-transport-native-kqueue";
+        LoggerFactory.getLogger(Backend.class).warn("{} is not available ({}); gevent4j loops use NIO. On the "
+                        + "class path add {} (with the classifier of this machine); on the module path also "
+                        + "--add-modules ALL-MODULE-PATH (or the modules of those jars), since nothing requires "
+                        + "them. -D{}=nio silences this.", expected, Natives.why(expected), jars, PROPERTY);
     }
 
     /** Netty's handler factory for this backend; only the chosen backend's classes are loaded. */
