@@ -48,16 +48,23 @@ public final class AsyncResult<T> implements Waitable {
         this(Hub.current());
     }
 
-    /** A pending result belonging to {@code hub}. */
+    /**
+     * A pending result belonging to {@code hub}.
+     *
+     * @param hub the hub
+     */
     public AsyncResult(Hub hub) {
         this.sync = new Sync(hub);
         this.links = new Links(sync);
     }
 
     /**
-     * A result completed by {@code stage}; while the stage is pending, the current hub counts it as an
-     * external wait (no {@link io.gevent4j.hub.LoopExit}). A {@link CompletionException} wrapper is
+     * {@return a result completed by {@code stage}; while the stage is pending, the current hub counts it as
+     * an external wait (no {@link io.gevent4j.hub.LoopExit})} A {@link CompletionException} wrapper is
      * unwrapped.
+     *
+     * @param <T> the type of the result
+     * @param stage the stage whose outcome completes the result
      */
     public static <T> AsyncResult<T> from(CompletionStage<? extends T> stage) {
         Objects.requireNonNull(stage, "stage");
@@ -92,12 +99,20 @@ public final class AsyncResult<T> implements Waitable {
         }
     }
 
-    /** Makes the result successful with {@code value} and wakes the waiters. */
+    /**
+     * Makes the result successful with {@code value} and wakes the waiters.
+     *
+     * @param value the value
+     */
     public void set(T value) {
         complete(value, null);
     }
 
-    /** Makes the result failed with {@code exception} and wakes the waiters. */
+    /**
+     * Makes the result failed with {@code exception} and wakes the waiters.
+     *
+     * @param exception the exception
+     */
     public void setException(Throwable exception) {
         complete(null, Objects.requireNonNull(exception, "exception"));
     }
@@ -143,22 +158,26 @@ public final class AsyncResult<T> implements Waitable {
         return ready;
     }
 
-    /** True when ready with a value. */
+    /** {@return true when ready with a value} */
     public boolean successful() {
         return ready && exception == null;
     }
 
-    /** The value, or null if not ready or failed. */
+    /** {@return the value, or null if not ready or failed} */
     public T value() {
         return value;
     }
 
-    /** The exception, or null if not ready or successful. */
+    /** {@return the exception, or null if not ready or successful} */
     public Throwable exception() {
         return exception;
     }
 
-    /** Waits until ready; returns the value or rethrows the exception. */
+    /**
+     * Waits until ready; returns the value or rethrows the exception.
+     *
+     * @return the value
+     */
     public T get() {
         await(null);
         return result();
@@ -167,6 +186,8 @@ public final class AsyncResult<T> implements Waitable {
     /**
      * Waits up to {@code timeout} (null: no limit); returns the value or rethrows the exception.
      *
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the value
      * @throws Timeout when not ready in time
      */
     public T get(Duration timeout) {
@@ -177,7 +198,7 @@ public final class AsyncResult<T> implements Waitable {
     }
 
     /**
-     * The value if ready, else throws at once (gevent's {@code get_nowait}).
+     * {@return the value if ready, else throws at once (gevent's {@code get_nowait})}
      *
      * @throws Timeout when not ready
      */
@@ -201,7 +222,11 @@ public final class AsyncResult<T> implements Waitable {
         return v;
     }
 
-    /** Waits until ready; returns true. */
+    /**
+     * Waits until ready; returns true.
+     *
+     * @return true
+     */
     public boolean await() {
         return await(null);
     }
@@ -209,6 +234,7 @@ public final class AsyncResult<T> implements Waitable {
     /**
      * Waits until ready or {@code timeout} passes (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether it is ready
      */
     public boolean await(Duration timeout) {
@@ -221,8 +247,8 @@ public final class AsyncResult<T> implements Waitable {
     }
 
     /**
-     * A {@link CompletableFuture} completed with this result's first outcome (at once if it is ready).
-     * Its dependent actions run on the thread that completes this result. Completing the future does
+     * {@return a {@link CompletableFuture} completed with this result's first outcome (at once if it is
+     * ready)} Its dependent actions run on the thread that completes this result. Completing the future does
      * not complete this result.
      */
     public CompletableFuture<T> toCompletableFuture() {

@@ -42,53 +42,73 @@ public final class Channel<T> {
         this.sync = new Sync(Hub.current());
     }
 
-    /** The hub the channel belongs to. */
+    /** {@return the hub the channel belongs to} */
     public Hub hub() {
         return sync.hub;
     }
 
-    /** Always 0. */
+    /**
+     * Always 0.
+     *
+     * @return 0
+     */
     public int maxsize() {
         return 0;
     }
 
-    /** Always 0: a channel holds nothing. */
+    /**
+     * Always 0: a channel holds nothing.
+     *
+     * @return 0
+     */
     public int qsize() {
         return 0;
     }
 
-    /** Always true. */
+    /**
+     * Always true.
+     *
+     * @return true
+     */
     public boolean empty() {
         return true;
     }
 
-    /** Always true. */
+    /**
+     * Always true.
+     *
+     * @return true
+     */
     public boolean full() {
         return true;
     }
 
-    /** Waiting putters minus waiting getters. */
+    /** {@return the waiting putters minus waiting getters} */
     public int balance() {
         synchronized (sync) {
             return offers.waiting() - getters.waiting() - getters.signalled;
         }
     }
 
-    /** Number of greenlets waiting in {@code get}. */
+    /** {@return the number of greenlets waiting in {@code get}} */
     public int getting() {
         synchronized (sync) {
             return getters.waiting() + getters.signalled;
         }
     }
 
-    /** Number of items offered by waiting putters. */
+    /** {@return the number of items offered by waiting putters} */
     public int putting() {
         synchronized (sync) {
             return offers.waiting();
         }
     }
 
-    /** Offers {@code item} and blocks until a getter took it. */
+    /**
+     * Offers {@code item} and blocks until a getter took it.
+     *
+     * @param item the item
+     */
     public void put(T item) {
         put(item, true, null);
     }
@@ -97,6 +117,9 @@ public final class Channel<T> {
      * Offers {@code item} until a getter takes it; without {@code block}, it succeeds only if a getter
      * is waiting; when {@code timeout} (null: no limit) runs out first the item is withdrawn.
      *
+     * @param item the item
+     * @param block false: never wait
+     * @param timeout how long to wait at most (null: no limit)
      * @throws Queue.Full if no getter took it
      */
     public void put(T item, boolean block, Duration timeout) {
@@ -145,12 +168,20 @@ public final class Channel<T> {
         throw new Queue.Full();
     }
 
-    /** Hands {@code item} to a waiting getter, or throws {@link Queue.Full}. */
+    /**
+     * Hands {@code item} to a waiting getter, or throws {@link Queue.Full}.
+     *
+     * @param item the item
+     */
     public void putNowait(T item) {
         put(item, false, null);
     }
 
-    /** Blocks until a putter offers an item, and takes it. */
+    /**
+     * Blocks until a putter offers an item, and takes it.
+     *
+     * @return the item taken
+     */
     public T get() {
         return get(true, null);
     }
@@ -158,6 +189,9 @@ public final class Channel<T> {
     /**
      * Takes an offered item, waiting up to {@code timeout} (null: no limit) if {@code block}.
      *
+     * @param block false: never wait
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the item taken
      * @throws Queue.Empty if none was offered in time
      */
     public T get(boolean block, Duration timeout) {
@@ -171,7 +205,11 @@ public final class Channel<T> {
         return v;
     }
 
-    /** Takes an item offered by a waiting putter, or throws {@link Queue.Empty}. */
+    /**
+     * Takes an item offered by a waiting putter, or throws {@link Queue.Empty}.
+     *
+     * @return the item taken
+     */
     public T getNowait() {
         return get(false, null);
     }

@@ -37,7 +37,11 @@ public final class Event implements Waitable {
         this(Hub.current());
     }
 
-    /** A clear event belonging to {@code hub}. */
+    /**
+     * A clear event belonging to {@code hub}.
+     *
+     * @param hub the hub
+     */
     public Event(Hub hub) {
         this.sync = new Sync(hub);
         this.links = new Links(sync);
@@ -64,7 +68,7 @@ public final class Event implements Waitable {
         }
     }
 
-    /** True when the flag is set. */
+    /** {@return true when the flag is set} */
     public boolean isSet() {
         return flag;
     }
@@ -87,6 +91,7 @@ public final class Event implements Waitable {
     /**
      * Blocks until the flag is set or {@code timeout} passes (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether the flag was set (false: the time ran out)
      */
     public boolean await(Duration timeout) {

@@ -31,32 +31,56 @@ public final class Gevent {
     private Gevent() {
     }
 
-    /** The current thread's hub (inside a greenlet: its hub), created on first use. */
+    /** {@return the current thread's hub (inside a greenlet: its hub), created on first use} */
     public static Hub getHub() {
         return Hub.current();
     }
 
-    /** The running greenlet; on a platform thread, its hub's main greenlet. */
+    /** {@return the running greenlet; on a platform thread, its hub's main greenlet} */
     public static RawGreenlet getcurrent() {
         return RawGreenlet.getcurrent();
     }
 
-    /** Creates and starts a greenlet running {@code task}. */
+    /**
+     * Creates and starts a greenlet running {@code task}.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the started greenlet
+     */
     public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
         return Greenlet.spawn(task);
     }
 
-    /** Creates and starts a greenlet running {@code task}. */
+    /**
+     * Creates and starts a greenlet running {@code task}.
+     *
+     * @param task the code to run
+     * @return the started greenlet
+     */
     public static Greenlet<Void> spawn(Runnable task) {
         return Greenlet.of(task).start();
     }
 
-    /** Creates a greenlet that starts after {@code delay}. */
+    /**
+     * Creates a greenlet that starts after {@code delay}.
+     *
+     * @param <T> the type of the result
+     * @param delay how long to wait before it starts
+     * @param task the code to run
+     * @return the greenlet, scheduled to start
+     */
     public static <T> Greenlet<T> spawnLater(Duration delay, Callable<? extends T> task) {
         return new Greenlet<T>(task).startLater(delay);
     }
 
-    /** Creates a greenlet that starts after {@code delay}. */
+    /**
+     * Creates a greenlet that starts after {@code delay}.
+     *
+     * @param delay how long to wait before it starts
+     * @param task the code to run
+     * @return the greenlet, scheduled to start
+     */
     public static Greenlet<Void> spawnLater(Duration delay, Runnable task) {
         return Greenlet.of(task).startLater(delay);
     }
@@ -66,13 +90,19 @@ public final class Gevent {
     /**
      * Blocks the current greenlet for {@code duration}; zero yields to every greenlet already
      * runnable and then returns.
+     *
+     * @param duration how long
      */
     public static void sleep(Duration duration) {
         Objects.requireNonNull(duration, "duration");
         Hub.current().sleep(duration.isNegative() ? 0 : saturated(duration));
     }
 
-    /** {@link #sleep(Duration)} in milliseconds. */
+    /**
+     * {@link #sleep(Duration)} in milliseconds.
+     *
+     * @param millis how long, in milliseconds
+     */
     public static void sleep(long millis) {
         Hub.current().sleep(millis <= 0 ? 0 : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis)); // saturates
     }
@@ -84,12 +114,25 @@ public final class Gevent {
 
     // ------------------------------------------------------------------ waiting
 
-    /** Waits for all greenlets; see {@link #joinall(Collection, Duration, boolean)}. */
+    /**
+     * Waits for all greenlets; see {@link #joinall(Collection, Duration, boolean)}.
+     *
+     * @param <G> the type of the greenlets
+     * @param greenlets the greenlets
+     * @return the greenlets that are ready
+     */
     public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets) {
         return joinall(greenlets, null, false);
     }
 
-    /** Waits for all greenlets up to {@code timeout}. */
+    /**
+     * Waits for all greenlets up to {@code timeout}.
+     *
+     * @param <G> the type of the greenlets
+     * @param greenlets the greenlets
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the greenlets that are ready
+     */
     public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout) {
         return joinall(greenlets, timeout, false);
     }
@@ -98,6 +141,9 @@ public final class Gevent {
      * Waits until all greenlets are ready or {@code timeout} (null: no limit) passes (gevent's
      * {@code joinall}).
      *
+     * @param <G> the type of the greenlets
+     * @param greenlets the greenlets
+     * @param timeout how long to wait at most (null: no limit)
      * @param raiseError stop at the first greenlet that failed and rethrow its exception
      * @return the greenlets that are ready, in the order they became ready
      */
@@ -122,7 +168,11 @@ public final class Gevent {
         return done;
     }
 
-    /** Kills all greenlets with {@link GreenletExit} and waits for them. */
+    /**
+     * Kills all greenlets with {@link GreenletExit} and waits for them.
+     *
+     * @param greenlets the greenlets
+     */
     public static void killall(Collection<? extends Greenlet<?>> greenlets) {
         killall(greenlets, new GreenletExit(), true, null);
     }
@@ -130,6 +180,11 @@ public final class Gevent {
     /**
      * Kills all greenlets with {@code exception}; with {@code block}, waits up to {@code timeout} for
      * them to die. Never throws for the greenlets' sake.
+     *
+     * @param greenlets the greenlets
+     * @param exception the exception
+     * @param block whether to wait until they are dead
+     * @param timeout how long to wait for them with {@code block} (null: no limit)
      */
     public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception, boolean block,
                                Duration timeout) {
@@ -147,6 +202,8 @@ public final class Gevent {
      * of a {@link ThreadPool}), {@link Semaphore}s, or any other {@link Waitable}. A kill or timeout
      * aimed at the caller is raised from the wait.
      *
+     * @param <W> the type of the objects waited for
+     * @param objects the objects to wait for
      * @param timeout null: no limit
      * @param count   return once this many are ready; negative: all of them
      * @return the ready objects, in the order they became ready
@@ -176,6 +233,11 @@ public final class Gevent {
      * Yields the objects as they become ready, for up to {@code timeout} in all (null: no limit);
      * iteration ends early when the time is up (gevent's {@code iwait}). Accepts the same objects as
      * {@link #await(Collection, Duration, int)}.
+     *
+     * @param <W> the type of the objects waited for
+     * @param objects the objects to wait for
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the objects, in the order they become ready
      */
     public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects, Duration timeout) {
         return new IWait<>(objects, timeout);
@@ -184,6 +246,11 @@ public final class Gevent {
     /**
      * Runs {@code task}; if {@code timeout} passes first, throws the {@link Timeout} (also when the
      * timeout surfaced in the task as the {@link InterruptedException} of a JDK blocking call).
+     *
+     * @param <T> the type of the result
+     * @param timeout how long {@code task} may run (null: no limit)
+     * @param task the code to run
+     * @return what {@code task} returned
      */
     public static <T> T withTimeout(Duration timeout, Callable<T> task) {
         Timeout t = Timeout.start(timeout);
@@ -203,6 +270,12 @@ public final class Gevent {
      * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue} (also
      * when the timeout surfaced in the task as the {@link InterruptedException} of a JDK blocking
      * call). Other timeouts and failures propagate.
+     *
+     * @param <T> the type of the result
+     * @param timeout how long {@code task} may run (null: no limit)
+     * @param task the code to run
+     * @param timeoutValue what to return if the timeout passes
+     * @return what {@code task} returned, or {@code timeoutValue}
      */
     public static <T> T withTimeout(Duration timeout, Callable<T> task, T timeoutValue) {
         Timeout t = Timeout.start(timeout);

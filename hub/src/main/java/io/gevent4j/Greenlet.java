@@ -46,18 +46,31 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     private volatile CopyOnWriteArrayList<Runnable> links;
     private TimerWatcher startTimer;
 
-    /** A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}. */
+    /**
+     * A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}.
+     *
+     * @param task the code to run
+     */
     public Greenlet(Callable<? extends T> task) {
         this(Hub.current(), task);
     }
 
-    /** A greenlet of {@code hub} that will run {@code task}. */
+    /**
+     * A greenlet of {@code hub} that will run {@code task}.
+     *
+     * @param hub the hub
+     * @param task the code to run
+     */
     public Greenlet(Hub hub, Callable<? extends T> task) {
         super(hub, null);
         this.task = Objects.requireNonNull(task, "task");
     }
 
-    /** A greenlet running a task without a result. */
+    /**
+     * {@return a greenlet running a task without a result}
+     *
+     * @param task the code to run
+     */
     public static Greenlet<Void> of(Runnable task) {
         Objects.requireNonNull(task, "task");
         return new Greenlet<>(() -> {
@@ -66,7 +79,13 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         });
     }
 
-    /** Creates and starts a greenlet (gevent's {@code Greenlet.spawn}). */
+    /**
+     * Creates and starts a greenlet (gevent's {@code Greenlet.spawn}).
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the started greenlet
+     */
     public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
         Greenlet<T> g = new Greenlet<>(task);
         g.start();
@@ -93,6 +112,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
      * Schedules the greenlet to start after {@code delay} (gevent's {@code start_later}). Safe from any
      * thread; killing it before then cancels the start.
      *
+     * @param delay how long to wait before it starts
      * @return this
      */
     public Greenlet<T> startLater(Duration delay) {
@@ -125,7 +145,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         }
     }
 
-    /** The greenlet's name (default {@code Greenlet-N}). */
+    /** {@return the greenlet's name (default {@code Greenlet-N})} */
     public String getName() {
         String n = name;
         if (n == null) {
@@ -134,7 +154,12 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return n;
     }
 
-    /** Sets the greenlet's name. */
+    /**
+     * Sets the greenlet's name.
+     *
+     * @param name the new name
+     * @return this greenlet
+     */
     public Greenlet<T> setName(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return this;
@@ -148,22 +173,22 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return ready;
     }
 
-    /** True when it ended without an exception (a {@link GreenletExit} kill counts as success). */
+    /** {@return true when it ended without an exception (a {@link GreenletExit} kill counts as success)} */
     public boolean successful() {
         return ready && exception == null;
     }
 
-    /** The result, or null before the end, after a failure or after a kill. */
+    /** {@return the result, or null before the end, after a failure or after a kill} */
     public T value() {
         return value;
     }
 
-    /** The {@link GreenletExit} that ended it (a successful death), or null. */
+    /** {@return the {@link GreenletExit} that ended it (a successful death), or null} */
     public GreenletExit killedBy() {
         return killedBy;
     }
 
-    /** The exception it died of, or null. */
+    /** {@return the exception it died of, or null} */
     public Throwable exception() {
         return exception;
     }
@@ -241,22 +266,39 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return l != null && l.remove(callback);
     }
 
-    /** Runs {@code callback(this)} in a new greenlet when this one is ready. */
+    /**
+     * Runs {@code callback(this)} in a new greenlet when this one is ready.
+     *
+     * @param callback the code to run
+     */
     public void link(Consumer<? super Greenlet<T>> callback) {
         rawlink(new SpawnedLink<>(this, callback, 0));
     }
 
-    /** Like {@link #link} but only if the greenlet ended successfully. */
+    /**
+     * Like {@link #link} but only if the greenlet ended successfully.
+     *
+     * @param callback the code to run
+     */
     public void linkValue(Consumer<? super Greenlet<T>> callback) {
         rawlink(new SpawnedLink<>(this, callback, 1));
     }
 
-    /** Like {@link #link} but only if the greenlet died of an exception. */
+    /**
+     * Like {@link #link} but only if the greenlet died of an exception.
+     *
+     * @param callback the code to run
+     */
     public void linkException(Consumer<? super Greenlet<T>> callback) {
         rawlink(new SpawnedLink<>(this, callback, 2));
     }
 
-    /** Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}. */
+    /**
+     * Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}.
+     *
+     * @param callback the code to run
+     * @return whether the callback was still registered
+     */
     public boolean unlink(Consumer<? super Greenlet<T>> callback) {
         CopyOnWriteArrayList<Runnable> l = links;
         return l != null && l.remove(new SpawnedLink<>(this, callback, 0));
@@ -305,6 +347,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     /**
      * Waits until the greenlet is ready or {@code timeout} passed (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether it is ready
      */
     public boolean join(Duration timeout) {
@@ -335,7 +378,11 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return ready;
     }
 
-    /** Waits for the result (null after a {@link GreenletExit} kill); rethrows the exception the greenlet died of. */
+    /**
+     * Waits for the result (null after a {@link GreenletExit} kill); rethrows the exception the greenlet died of.
+     *
+     * @return the greenlet's result
+     */
     public T get() {
         return get(null);
     }
@@ -343,6 +390,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     /**
      * Waits up to {@code timeout} for the result; rethrows the exception the greenlet died of.
      *
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the greenlet's result
      * @throws Timeout if it is not ready in time
      */
     public T get(Duration timeout) {
@@ -367,6 +416,10 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
      * Raises {@code exception} in the greenlet at its blocking point (its {@code finally} blocks run);
      * a greenlet not started yet never runs. With {@code block}, waits up to {@code timeout} (null: no
      * limit) for it to die. Never throws, whatever happens to the greenlet.
+     *
+     * @param exception the exception
+     * @param block whether to wait until the greenlet is dead
+     * @param timeout how long to wait with {@code block} (null: no limit)
      */
     public void kill(Throwable exception, boolean block, Duration timeout) {
         Objects.requireNonNull(exception, "exception");

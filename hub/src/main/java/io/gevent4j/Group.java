@@ -49,21 +49,32 @@ public class Group implements Iterable<Greenlet<?>> {
         this.empty.set();
     }
 
-    /** The hub the group belongs to, where it spawns its greenlets. */
+    /** {@return the hub the group belongs to, where it spawns its greenlets} */
     public Hub hub() {
         return sync.hub;
     }
 
     // ------------------------------------------------------------------ membership
 
-    /** Creates a greenlet running {@code task} on the group's hub, adds it and starts it. */
+    /**
+     * Creates a greenlet running {@code task} on the group's hub, adds it and starts it.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the started greenlet
+     */
     public <T> Greenlet<T> spawn(Callable<? extends T> task) {
         Greenlet<T> g = new Greenlet<>(sync.hub, task);
         start(g);
         return g;
     }
 
-    /** Creates a greenlet running {@code task}, adds it and starts it. */
+    /**
+     * Creates a greenlet running {@code task}, adds it and starts it.
+     *
+     * @param task the code to run
+     * @return the started greenlet
+     */
     public Greenlet<Void> spawn(Runnable task) {
         Objects.requireNonNull(task, "task");
         return spawn(() -> {
@@ -72,7 +83,11 @@ public class Group implements Iterable<Greenlet<?>> {
         });
     }
 
-    /** Adds {@code greenlet} and starts it (gevent's {@code Group.start}). */
+    /**
+     * Adds {@code greenlet} and starts it (gevent's {@code Group.start}).
+     *
+     * @param greenlet the greenlet
+     */
     public void start(Greenlet<?> greenlet) {
         add(greenlet);
         try {
@@ -83,7 +98,11 @@ public class Group implements Iterable<Greenlet<?>> {
         }
     }
 
-    /** Adds {@code greenlet}; it leaves the group when it dies (at once-ish if it is dead). */
+    /**
+     * Adds {@code greenlet}; it leaves the group when it dies (at once-ish if it is dead).
+     *
+     * @param greenlet the greenlet
+     */
     public void add(Greenlet<?> greenlet) {
         addMember(greenlet);
     }
@@ -104,7 +123,11 @@ public class Group implements Iterable<Greenlet<?>> {
         return true;
     }
 
-    /** Removes {@code greenlet} from the group (it keeps running); does nothing if it is not a member. */
+    /**
+     * Removes {@code greenlet} from the group (it keeps running); does nothing if it is not a member.
+     *
+     * @param greenlet the greenlet
+     */
     public void discard(Greenlet<?> greenlet) {
         sync.touch();
         Runnable link;
@@ -127,21 +150,25 @@ public class Group implements Iterable<Greenlet<?>> {
     void removed(Greenlet<?> greenlet) {
     }
 
-    /** True when {@code greenlet} is a member. */
+    /**
+     * {@return true when {@code greenlet} is a member}
+     *
+     * @param greenlet the greenlet
+     */
     public boolean contains(Object greenlet) {
         synchronized (sync) {
             return members.containsKey(greenlet);
         }
     }
 
-    /** Number of members. */
+    /** {@return the number of members} */
     public int size() {
         synchronized (sync) {
             return members.size();
         }
     }
 
-    /** A snapshot of the members, oldest first. */
+    /** {@return a snapshot of the members, oldest first} */
     public List<Greenlet<?>> greenlets() {
         synchronized (sync) {
             return new ArrayList<>(members.keySet());
@@ -164,12 +191,12 @@ public class Group implements Iterable<Greenlet<?>> {
 
     // ------------------------------------------------------------------ capacity (no limit here)
 
-    /** How many more greenlets may be added without blocking: unlimited for a plain group. */
+    /** {@return how many more greenlets may be added without blocking: unlimited for a plain group} */
     public int freeCount() {
         return Integer.MAX_VALUE;
     }
 
-    /** True when adding a greenlet would block: never for a plain group. */
+    /** {@return true when adding a greenlet would block: never for a plain group} */
     public boolean full() {
         return false;
     }
@@ -177,6 +204,7 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Blocks until a greenlet can be added without blocking, up to {@code timeout} (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return {@link #freeCount()} when it returned
      */
     public int waitAvailable(Duration timeout) {
@@ -198,6 +226,7 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Blocks until the group is empty or {@code timeout} passes (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether it became empty
      */
     public boolean join(Duration timeout) {
@@ -205,8 +234,11 @@ public class Group implements Iterable<Greenlet<?>> {
     }
 
     /**
-     * Like {@link #join(Duration)}; with {@code raiseError}, then rethrows the exception of the first
-     * member (of those present at the call) that failed.
+     * {@return like {@link #join(Duration)}; with {@code raiseError}, then rethrows the exception of the
+     * first member (of those present at the call) that failed}
+     *
+     * @param timeout how long to wait at most (null: no limit)
+     * @param raiseError whether to rethrow the first member's exception
      */
     public boolean join(Duration timeout, boolean raiseError) {
         sync.touch();
@@ -232,6 +264,10 @@ public class Group implements Iterable<Greenlet<?>> {
      * Kills every member (except the calling greenlet) with {@code exception}; with {@code block},
      * waits up to {@code timeout} (null: no limit) for them to die, killing greenlets added meanwhile
      * too. Never throws for the members' sake.
+     *
+     * @param exception the exception
+     * @param block whether to wait until they are dead
+     * @param timeout how long to wait with {@code block} (null: no limit)
      */
     public void kill(Throwable exception, boolean block, Duration timeout) {
         Objects.requireNonNull(exception, "exception");
@@ -268,6 +304,11 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Kills one member with {@code exception}; with {@code block}, waits up to {@code timeout} (null:
      * no limit) for it to die. Does nothing if it is not a member.
+     *
+     * @param greenlet the greenlet
+     * @param exception the exception
+     * @param block whether to wait until it is dead
+     * @param timeout how long to wait with {@code block} (null: no limit)
      */
     public void killone(Greenlet<?> greenlet, Throwable exception, boolean block, Duration timeout) {
         if (contains(greenlet)) {
@@ -275,7 +316,11 @@ public class Group implements Iterable<Greenlet<?>> {
         }
     }
 
-    /** Kills one member with {@link GreenletExit} and waits for it to die. */
+    /**
+     * Kills one member with {@link GreenletExit} and waits for it to die.
+     *
+     * @param greenlet the greenlet
+     */
     public void killone(Greenlet<?> greenlet) {
         killone(greenlet, new GreenletExit(), true, null);
     }
@@ -285,6 +330,10 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Runs {@code task} in a member greenlet and returns its result (rethrowing its exception). Called
      * from a member greenlet, it runs {@code task} directly, so that a full pool cannot deadlock.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return what {@code task} returned
      */
     public <T> T apply(Callable<? extends T> task) {
         if (currentIsMember()) {
@@ -301,14 +350,22 @@ public class Group implements Iterable<Greenlet<?>> {
      * Runs {@code task} in a member greenlet and returns that greenlet at once (blocking first while the
      * pool is full). Called from a member greenlet of a full pool, the task runs in a greenlet outside
      * the pool instead, so that it cannot deadlock.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the member greenlet running {@code task}
      */
     public <T> Greenlet<T> applyAsync(Callable<? extends T> task) {
         return applyAsync(task, null);
     }
 
     /**
-     * Like {@link #applyAsync(Callable)}, then calls {@code callback} with the result (in a new greenlet)
-     * if the task succeeds.
+     * {@return like {@link #applyAsync(Callable)}, then calls {@code callback} with the result (in a new
+     * greenlet) if the task succeeds}
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @param callback the code to run
      */
     public <T> Greenlet<T> applyAsync(Callable<? extends T> task, Consumer<? super T> callback) {
         Greenlet<T> g;
@@ -323,7 +380,15 @@ public class Group implements Iterable<Greenlet<?>> {
         return g;
     }
 
-    /** Applies {@code fn} to every input concurrently; returns the results in input order. */
+    /**
+     * Applies {@code fn} to every input concurrently; returns the results in input order.
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     * @return the results, in input order
+     */
     public <A, R> List<R> map(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         List<R> out = new ArrayList<>();
         for (Iterator<R> it = imap(fn, inputs); it.hasNext(); ) {
@@ -335,12 +400,25 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Applies {@code fn} to the inputs concurrently, lazily, yielding the results in input order. Each
      * application runs in a member greenlet.
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     * @return the results, in input order
      */
     public <A, R> Iterator<R> imap(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         return new OrderedMap<>(fn, inputs.iterator());
     }
 
-    /** Like {@link #imap} but yields each result as soon as it is ready. */
+    /**
+     * {@return like {@link #imap} but yields each result as soon as it is ready}
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     */
     public <A, R> Iterator<R> imapUnordered(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         return new UnorderedMap<>(fn, inputs.iterator());
     }

@@ -18,6 +18,7 @@ public class Pool extends Group {
     /**
      * A pool of at most {@code size} greenlets, belonging to the current thread's hub.
      *
+     * @param size the most greenlets at once
      * @throws IllegalArgumentException if {@code size < 1}
      */
     public Pool(int size) {
@@ -28,7 +29,7 @@ public class Pool extends Group {
         this.slots = new Semaphore(size);
     }
 
-    /** The maximum number of members. */
+    /** {@return the maximum number of members} */
     public int poolSize() {
         return size;
     }
@@ -43,6 +44,9 @@ public class Pool extends Group {
      * Adds {@code greenlet}, waiting for a free slot if {@code blocking}, up to {@code timeout} (null:
      * no limit).
      *
+     * @param greenlet the greenlet
+     * @param blocking false: never wait
+     * @param timeout how long to wait for a slot (null: no limit)
      * @throws Queue.Full if no slot became free
      */
     public void add(Greenlet<?> greenlet, boolean blocking, Duration timeout) {

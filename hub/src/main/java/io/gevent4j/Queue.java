@@ -28,7 +28,11 @@ public class Queue<T> extends SimpleQueue<T> {
         this(0);
     }
 
-    /** A queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded. */
+    /**
+     * A queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public Queue(int maxsize) {
         this(maxsize, new ArrayDeque<>());
     }
@@ -62,7 +66,7 @@ public class Queue<T> extends SimpleQueue<T> {
         }
     }
 
-    /** True once {@link #shutdown(boolean)} was called. */
+    /** {@return true once {@link #shutdown(boolean)} was called} */
     public boolean isShutdown() {
         synchronized (sync) {
             return shutdown;
@@ -73,6 +77,7 @@ public class Queue<T> extends SimpleQueue<T> {
     public static class Empty extends NoSuchElementException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception, without a stack trace (it is control flow). */
         public Empty() {
             super("queue is empty");
         }
@@ -87,6 +92,7 @@ public class Queue<T> extends SimpleQueue<T> {
     public static class Full extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception, without a stack trace (it is control flow). */
         public Full() {
             super("queue is full");
         }
@@ -101,6 +107,7 @@ public class Queue<T> extends SimpleQueue<T> {
     public static class ShutDown extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception. */
         public ShutDown() {
             super("queue is shut down");
         }

@@ -43,6 +43,7 @@ public final class RLock {
     /**
      * Acquires the lock, waiting up to {@code timeout} (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return false if it was not acquired in time
      */
     public boolean acquire(Duration timeout) {
@@ -52,6 +53,8 @@ public final class RLock {
     /**
      * gevent's {@code acquire(blocking, timeout)}.
      *
+     * @param blocking false: never wait
+     * @param timeout how long to wait with {@code blocking} (null: no limit)
      * @return whether the lock was acquired
      */
     public boolean acquire(boolean blocking, Duration timeout) {
@@ -69,12 +72,20 @@ public final class RLock {
         return sync.acquire(waiters, free, () -> tryTake(me), nanos);
     }
 
-    /** Acquires the lock if that does not block. */
+    /**
+     * Acquires the lock if that does not block.
+     *
+     * @return whether the lock was acquired
+     */
     public boolean tryAcquire() {
         return acquire(false, null);
     }
 
-    /** Acquires the lock and returns a handle whose {@code close()} releases it once. */
+    /**
+     * Acquires the lock and returns a handle whose {@code close()} releases it once.
+     *
+     * @return a handle for try-with-resources
+     */
     public Permit permit() {
         acquire();
         AtomicBoolean held = new AtomicBoolean(true);
@@ -118,21 +129,21 @@ public final class RLock {
         }
     }
 
-    /** True when some greenlet holds the lock. */
+    /** {@return true when some greenlet holds the lock} */
     public boolean locked() {
         synchronized (sync) {
             return owner != null;
         }
     }
 
-    /** True when the calling greenlet holds the lock. */
+    /** {@return true when the calling greenlet holds the lock} */
     public boolean isOwned() {
         synchronized (sync) {
             return owner == Thread.currentThread();
         }
     }
 
-    /** How many times the calling greenlet holds the lock (0 if it does not). */
+    /** {@return how many times the calling greenlet holds the lock (0 if it does not)} */
     public int holdCount() {
         synchronized (sync) {
             return owner == Thread.currentThread() ? count : 0;

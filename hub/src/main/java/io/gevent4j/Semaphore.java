@@ -43,6 +43,7 @@ public class Semaphore implements Waitable {
     /**
      * A semaphore with {@code value} permits.
      *
+     * @param value the value
      * @throws IllegalArgumentException if {@code value} is negative
      */
     public Semaphore(int value) {
@@ -54,14 +55,14 @@ public class Semaphore implements Waitable {
         this.counter = value;
     }
 
-    /** The number of permits available now. */
+    /** {@return the number of permits available now} */
     public int counter() {
         synchronized (sync) {
             return counter;
         }
     }
 
-    /** True when no permit is available. */
+    /** {@return true when no permit is available} */
     public boolean locked() {
         return counter() <= 0;
     }
@@ -104,6 +105,7 @@ public class Semaphore implements Waitable {
     /**
      * Takes a permit, waiting up to {@code timeout} (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return false if none became available in time
      */
     public boolean acquire(Duration timeout) {
@@ -114,6 +116,8 @@ public class Semaphore implements Waitable {
      * gevent's {@code acquire(blocking, timeout)}: takes a permit; without {@code blocking}, only if
      * one is available now.
      *
+     * @param blocking false: never wait
+     * @param timeout how long to wait with {@code blocking} (null: no limit)
      * @return whether a permit was taken
      */
     public boolean acquire(boolean blocking, Duration timeout) {
@@ -130,12 +134,20 @@ public class Semaphore implements Waitable {
         return sync.acquire(waiters, counterFn, take, nanos);
     }
 
-    /** Takes a permit if one is available now (never blocks). */
+    /**
+     * Takes a permit if one is available now (never blocks).
+     *
+     * @return whether a permit was taken
+     */
     public boolean tryAcquire() {
         return acquire(false, null);
     }
 
-    /** Acquires a permit and returns a handle whose {@code close()} releases it. */
+    /**
+     * Acquires a permit and returns a handle whose {@code close()} releases it.
+     *
+     * @return a handle for try-with-resources
+     */
     public Permit permit() {
         acquire();
         AtomicBoolean held = new AtomicBoolean(true);
@@ -167,6 +179,7 @@ public class Semaphore implements Waitable {
      * Blocks until a permit is available without taking it (gevent's {@code wait}), up to
      * {@code timeout} (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return the permits available when it returned (at least 1), or 0 when the time ran out
      */
     public int await(Duration timeout) {

@@ -70,7 +70,11 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         this(0);
     }
 
-    /** A FIFO queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded. */
+    /**
+     * A FIFO queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public SimpleQueue(int maxsize) {
         this(maxsize, new ArrayDeque<>());
     }
@@ -107,31 +111,31 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
 
     // ------------------------------------------------------------------ gevent's API
 
-    /** The bound; 0 for an unbounded queue. */
+    /** {@return the bound; 0 for an unbounded queue} */
     public int maxsize() {
         return maxsize;
     }
 
-    /** Number of items in the queue. */
+    /** {@return the number of items in the queue} */
     public int qsize() {
         synchronized (sync) {
             return items.size();
         }
     }
 
-    /** True when the queue holds no item. */
+    /** {@return true when the queue holds no item} */
     public boolean empty() {
         return qsize() == 0;
     }
 
-    /** True when the queue is bounded and holds {@code maxsize} items. */
+    /** {@return true when the queue is bounded and holds {@code maxsize} items} */
     public boolean full() {
         synchronized (sync) {
             return maxsize > 0 && items.size() >= maxsize;
         }
     }
 
-    /** The hub the queue belongs to. */
+    /** {@return the hub the queue belongs to} */
     public Hub hub() {
         return sync.hub;
     }
@@ -146,6 +150,9 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
      * Inserts {@code item} (gevent's {@code put(item, block, timeout)}): without {@code block}, or when
      * {@code timeout} (null: no limit) runs out, throws {@link Queue.Full} if there is no room.
      *
+     * @param item the item
+     * @param block false: never wait
+     * @param timeout how long to wait at most (null: no limit)
      * @throws Queue.ShutDown if the queue was shut down
      */
     public void put(T item, boolean block, Duration timeout) {
@@ -154,12 +161,20 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         }
     }
 
-    /** Inserts {@code item} without blocking, or throws {@link Queue.Full}. */
+    /**
+     * Inserts {@code item} without blocking, or throws {@link Queue.Full}.
+     *
+     * @param item the item
+     */
     public void putNowait(T item) {
         put(item, false, null);
     }
 
-    /** Removes and returns the next item, blocking while the queue is empty. */
+    /**
+     * Removes and returns the next item, blocking while the queue is empty.
+     *
+     * @return the item
+     */
     public T get() {
         return get(true, null);
     }
@@ -168,6 +183,9 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
      * Removes and returns the next item (gevent's {@code get(block, timeout)}): without {@code block},
      * or when {@code timeout} (null: no limit) runs out, throws {@link Queue.Empty} if there is none.
      *
+     * @param block false: never wait
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the item
      * @throws Queue.ShutDown if the queue was shut down and is empty
      */
     public T get(boolean block, Duration timeout) {
@@ -178,7 +196,11 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         return v;
     }
 
-    /** Removes and returns the next item without blocking, or throws {@link Queue.Empty}. */
+    /**
+     * Removes and returns the next item without blocking, or throws {@link Queue.Empty}.
+     *
+     * @return the item
+     */
     public T getNowait() {
         return get(false, null);
     }
@@ -186,6 +208,10 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
     /**
      * Returns the next item without removing it (gevent's blocking {@code peek(block, timeout)}); throws
      * {@link Queue.Empty} when there is none without {@code block} or in time.
+     *
+     * @param block false: never wait
+     * @param timeout how long to wait with {@code block} (null: no limit)
+     * @return the next item
      */
     public T peek(boolean block, Duration timeout) {
         T v = extract(Sync.nanos(block, timeout), false);
@@ -195,7 +221,7 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         return v;
     }
 
-    /** The next item without removing it, or throws {@link Queue.Empty}. */
+    /** {@return the next item without removing it, or throws {@link Queue.Empty}} */
     public T peekNowait() {
         return peek(false, null);
     }

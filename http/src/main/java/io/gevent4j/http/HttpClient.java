@@ -54,48 +54,86 @@ public final class HttpClient implements Closeable {
     private HttpClient() {
     }
 
-    /** A client with default settings: 10 s connect timeout, 30 s read timeout, redirects not followed. */
+    /** {@return a client with default settings: 10 s connect timeout, 30 s read timeout, redirects not followed} */
     public static HttpClient create() {
         return new HttpClient();
     }
 
-    /** Limit for establishing a connection (name resolution included). */
+    /**
+     * Limit for establishing a connection (name resolution included).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpClient}
+     */
     public HttpClient connectTimeout(Duration timeout) {
         this.connectTimeout = Objects.requireNonNull(timeout);
         return this;
     }
 
-    /** Limit of each wait for response bytes (and for sending). */
+    /**
+     * Limit of each wait for response bytes (and for sending).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpClient}
+     */
     public HttpClient readTimeout(Duration timeout) {
         this.readTimeout = Objects.requireNonNull(timeout);
         return this;
     }
 
-    /** Idle keep-alive connections kept per host (default 16); more are closed when returned. */
+    /**
+     * Idle keep-alive connections kept per host (default 16); more are closed when returned.
+     *
+     * @param n the most idle connections per host
+     * @return this {@code HttpClient}
+     */
     public HttpClient maxIdlePerHost(int n) {
         this.maxIdlePerHost = n;
         return this;
     }
 
-    /** Follow 301, 302, 303, 307 and 308 up to {@code max} times (default: not followed). */
+    /**
+     * Follow 301, 302, 303, 307 and 308 up to {@code max} times (default: not followed).
+     *
+     * @param on whether to follow redirects
+     * @param max the most redirects followed for one request
+     * @return this {@code HttpClient}
+     */
     public HttpClient followRedirects(boolean on, int max) {
         this.followRedirects = on;
         this.maxRedirects = max;
         return this;
     }
 
-    /** Largest response body accepted (default 64 MiB); a larger one is an {@link IOException}. */
+    /**
+     * Largest response body accepted (default 64 MiB); a larger one is an {@link IOException}.
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpClient}
+     */
     public HttpClient maxResponseSize(long bytes) {
         this.maxResponseSize = bytes;
         return this;
     }
 
-    /** {@code GET url}. */
+    /**
+     * {@return {@code GET url}}
+     *
+     * @param url an absolute {@code http://} URL
+     * @throws IOException if an I/O error occurs
+     */
     public ClientResponse get(String url) throws IOException {
         return send("GET", url, null, null);
     }
 
-    /** {@code POST url} with {@code body} and its Content-Type. */
+    /**
+     * {@return {@code POST url} with {@code body} and its Content-Type}
+     *
+     * @param url an absolute {@code http://} URL
+     * @param contentType the {@code Content-Type} of the body
+     * @param body the request body (null or empty: none)
+     * @throws IOException if an I/O error occurs
+     */
     public ClientResponse post(String url, String contentType, byte[] body) throws IOException {
         HttpHeaders h = new HttpHeaders().add("Content-Type", contentType);
         return send("POST", url, h, body);
@@ -104,8 +142,11 @@ public final class HttpClient implements Closeable {
     /**
      * Sends a request and reads the whole response.
      *
+     * @param method the request method, e.g. {@code GET}
+     * @param url an absolute {@code http://} URL
      * @param headers extra header fields (may be null); Host, Content-Length and Connection are set by the client
      * @param body    the body with its Content-Length, or null for none
+     * @return the response, its body read
      * @throws java.net.SocketTimeoutException when the connect or a read times out
      * @throws IOException when the server's response is malformed, too large, or the connection fails
      */
@@ -227,7 +268,7 @@ public final class HttpClient implements Closeable {
         c.socket.close();
     }
 
-    /** Idle connections pooled now, over all hosts. */
+    /** {@return the idle connections pooled now, over all hosts} */
     public synchronized int idleConnections() {
         return idle.values().stream().mapToInt(ArrayDeque::size).sum();
     }

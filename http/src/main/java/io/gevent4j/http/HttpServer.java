@@ -71,7 +71,12 @@ public final class HttpServer implements Closeable {
         this.streamServer = new StreamServer(address, this::serveConnection);
     }
 
-    /** A server for {@code address} (port 0: any free port, see {@link #address()}); not yet started. */
+    /**
+     * {@return a server for {@code address} (port 0: any free port, see {@link #address()}); not yet started}
+     *
+     * @param address the address
+     * @param handler the handler
+     */
     public static HttpServer create(InetSocketAddress address, HttpHandler handler) {
         return new HttpServer(Objects.requireNonNull(address, "address"), handler);
     }
@@ -94,21 +99,36 @@ public final class HttpServer implements Closeable {
         }
     }
 
-    /** Longest request line accepted; longer gets 414 (default 8 KiB). */
+    /**
+     * Longest request line accepted; longer gets 414 (default 8 KiB).
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxRequestLine(int bytes) {
         checkNotStarted();
         this.maxRequestLine = positive(bytes);
         return this;
     }
 
-    /** Largest header section accepted; larger gets 431 (default 16 KiB). */
+    /**
+     * Largest header section accepted; larger gets 431 (default 16 KiB).
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxHeaderBytes(int bytes) {
         checkNotStarted();
         this.maxHeaderBytes = positive(bytes);
         return this;
     }
 
-    /** Largest request body accepted; larger gets 413 (default 16 MiB). */
+    /**
+     * Largest request body accepted; larger gets 413 (default 16 MiB).
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxBodySize(long bytes) {
         checkNotStarted();
         if (bytes < 0) {
@@ -121,6 +141,9 @@ public final class HttpServer implements Closeable {
     /**
      * Time allowed to receive a whole request head once its first byte arrived, and for the first
      * request of a new connection to start (default 10 s). Past it: 408 and the connection closes.
+     *
+     * @param timeout the limit
+     * @return this {@code HttpServer}
      */
     public HttpServer headerTimeout(Duration timeout) {
         checkNotStarted();
@@ -128,48 +151,83 @@ public final class HttpServer implements Closeable {
         return this;
     }
 
-    /** How long a keep-alive connection may stay idle between requests before it is closed (default 30 s). */
+    /**
+     * How long a keep-alive connection may stay idle between requests before it is closed (default 30 s).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpServer}
+     */
     public HttpServer idleTimeout(Duration timeout) {
         checkNotStarted();
         this.idleTimeoutNanos = positive(timeout).toNanos();
         return this;
     }
 
-    /** Limit of each socket read or write while a handler runs (default 60 s). */
+    /**
+     * Limit of each socket read or write while a handler runs (default 60 s).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpServer}
+     */
     public HttpServer ioTimeout(Duration timeout) {
         checkNotStarted();
         this.ioTimeout = positive(timeout);
         return this;
     }
 
-    /** Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off). */
+    /**
+     * Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off).
+     *
+     * @param on whether to log
+     * @return this {@code HttpServer}
+     */
     public HttpServer accessLog(boolean on) {
         this.accessLog = on;
         return this;
     }
 
-    /** The {@code Server} header value (default {@value #DEFAULT_SERVER_NAME}). */
+    /**
+     * The {@code Server} header value (default {@value #DEFAULT_SERVER_NAME}).
+     *
+     * @param name the value
+     * @return this {@code HttpServer}
+     */
     public HttpServer serverName(String name) {
         checkNotStarted();
         this.serverLine = serverLine(name);
         return this;
     }
 
-    /** Serves on {@code n} hubs (threads) with {@code SO_REUSEPORT}; see {@link StreamServer#hubs(int)}. */
+    /**
+     * Serves on {@code n} hubs (threads) with {@code SO_REUSEPORT}; see {@link StreamServer#hubs(int)}.
+     *
+     * @param n the number of hubs
+     * @return this {@code HttpServer}
+     */
     public HttpServer hubs(int n) {
         checkNotStarted();
         streamServer.hubs(n);
         return this;
     }
 
-    /** Limits concurrent connections per hub; see {@link StreamServer#maxConnections(int)}. */
+    /**
+     * Limits concurrent connections per hub; see {@link StreamServer#maxConnections(int)}.
+     *
+     * @param n the limit
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxConnections(int n) {
         checkNotStarted();
         streamServer.maxConnections(n);
         return this;
     }
 
-    /** The listen backlog; see {@link StreamServer#backlog(int)}. */
+    /**
+     * The listen backlog; see {@link StreamServer#backlog(int)}.
+     *
+     * @param n the backlog
+     * @return this {@code HttpServer}
+     */
     public HttpServer backlog(int n) {
         checkNotStarted();
         streamServer.backlog(n);
@@ -206,6 +264,7 @@ public final class HttpServer implements Closeable {
      * Binds and starts accepting in the background, on the calling thread's hub (or on
      * {@link #hubs(int) n} new hubs), then returns.
      *
+     * @return this {@code HttpServer}
      * @throws IOException if the address cannot be bound
      */
     public HttpServer start() throws IOException {
@@ -213,7 +272,11 @@ public final class HttpServer implements Closeable {
         return this;
     }
 
-    /** Starts if needed and blocks until {@link #stop} (gevent's {@code serve_forever}). */
+    /**
+     * Starts if needed and blocks until {@link #stop} (gevent's {@code serve_forever}).
+     *
+     * @throws IOException if an I/O error occurs
+     */
     public void serveForever() throws IOException {
         // stop() may come from another thread: its wake-up is queued on this hub, which must not
         // conclude meanwhile that nothing can ever wake it.
@@ -229,12 +292,12 @@ public final class HttpServer implements Closeable {
         }
     }
 
-    /** The bound address, with the real port once started. */
+    /** {@return the bound address, with the real port once started} */
     public InetSocketAddress address() {
         return streamServer.address();
     }
 
-    /** Connections open now (over all hubs). */
+    /** {@return the connections open now (over all hubs)} */
     public int connectionCount() {
         return streamServer.connectionCount();
     }
@@ -249,6 +312,8 @@ public final class HttpServer implements Closeable {
      * requests in flight get up to {@code timeout} to finish (then their connections close), and
      * whatever still runs after it is killed. Returns when every connection ended. Idempotent; callable
      * from any thread or greenlet.
+     *
+     * @param timeout how long requests in flight may take to finish
      */
     public void stop(Duration timeout) {
         stopping = true;

@@ -35,7 +35,12 @@ public final class Response {
         this.request = request;
     }
 
-    /** Sets the status code (100-999 are not all meaningful; 200 by default). */
+    /**
+     * Sets the status code (100-999 are not all meaningful; 200 by default).
+     *
+     * @param status the HTTP status code
+     * @return this {@code Response}
+     */
     public Response status(int status) {
         checkNotCommitted();
         if (status < 200 || status > 999) {
@@ -45,7 +50,7 @@ public final class Response {
         return this;
     }
 
-    /** The status code set so far. */
+    /** {@return the status code set so far} */
     public int status() {
         return status;
     }
@@ -55,6 +60,9 @@ public final class Response {
      * close the connection after this response; {@code Content-Length} set before
      * {@link #outputStream()} makes the stream fixed-length instead of chunked.
      *
+     * @param name the field name
+     * @param value the value
+     * @return this {@code Response}
      * @throws IllegalArgumentException if the name is not a token or the value holds CR, LF or NUL
      */
     public Response header(String name, String value) {
@@ -64,7 +72,13 @@ public final class Response {
         return this;
     }
 
-    /** Adds a header field, keeping others of the same name (e.g. {@code Set-Cookie}). */
+    /**
+     * Adds a header field, keeping others of the same name (e.g. {@code Set-Cookie}).
+     *
+     * @param name the field name
+     * @param value the value
+     * @return this {@code Response}
+     */
     public Response addHeader(String name, String value) {
         checkNotCommitted();
         validate(name, value);
@@ -72,22 +86,32 @@ public final class Response {
         return this;
     }
 
-    /** Shorthand for {@code header("Content-Type", type)}. */
+    /**
+     * Shorthand for {@code header("Content-Type", type)}.
+     *
+     * @param type the type
+     * @return this response
+     */
     public Response contentType(String type) {
         return header("Content-Type", type);
     }
 
-    /** The header fields set so far (a live view: change them through {@link #header}). */
+    /** {@return the header fields set so far (a live view: change them through {@link #header})} */
     public HttpHeaders headers() {
         return headers;
     }
 
-    /** True once the status line and headers were written. */
+    /** {@return true once the status line and headers were written} */
     public boolean isCommitted() {
         return committed;
     }
 
-    /** Sends {@code body} as the whole response, with its Content-Length. */
+    /**
+     * Sends {@code body} as the whole response, with its Content-Length.
+     *
+     * @param body the request body (null or empty: none)
+     * @throws IOException if an I/O error occurs
+     */
     public void send(byte[] body) throws IOException {
         send(body, false);
     }
@@ -102,12 +126,23 @@ public final class Response {
         conn.writeResponse(this, body, text);
     }
 
-    /** Sends {@code text} as UTF-8; sets {@code Content-Type: text/plain; charset=utf-8} unless set. */
+    /**
+     * Sends {@code text} as UTF-8; sets {@code Content-Type: text/plain; charset=utf-8} unless set.
+     *
+     * @param text the text
+     * @throws IOException if an I/O error occurs
+     */
     public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.UTF_8), true);
     }
 
-    /** Sets the status and sends {@code text}. */
+    /**
+     * Sets the status and sends {@code text}.
+     *
+     * @param status the HTTP status code
+     * @param text the text
+     * @throws IOException if an I/O error occurs
+     */
     public void send(int status, String text) throws IOException {
         status(status);
         send(text);
@@ -116,6 +151,7 @@ public final class Response {
     /**
      * Sends a file with its length; sets a {@code Content-Type} guessed from the file name unless set.
      *
+     * @param file the file
      * @throws java.nio.file.NoSuchFileException if it does not exist (nothing was sent)
      */
     public void sendFile(Path file) throws IOException {
@@ -146,12 +182,11 @@ public final class Response {
     }
 
     /**
-     * A stream for the body, for output of unknown length: chunked on HTTP/1.1 (unless a
-     * Content-Length header was set, then exactly that many bytes must be written), delimited by
-     * closing the connection on HTTP/1.0. The headers are committed on the first write, flush or
-     * close; {@link OutputStream#flush()} pushes what was written to the client (for server-sent
-     * events, progress...); {@link OutputStream#close()} ends the body (the server does it if the
-     * handler does not).
+     * {@return a stream for the body, for output of unknown length: chunked on HTTP/1.1 (unless a
+     * Content-Length header was set, then exactly that many bytes must be written), delimited by closing the
+     * connection on HTTP/1.0} The headers are committed on the first write, flush or close; {@link
+     * OutputStream#flush()} pushes what was written to the client (for server-sent events, progress...);
+     * {@link OutputStream#close()} ends the body (the server does it if the handler does not).
      */
     public OutputStream outputStream() {
         if (stream == null) {
@@ -161,7 +196,7 @@ public final class Response {
         return stream;
     }
 
-    /** Bytes of body sent so far (what a GET would get, also for HEAD). */
+    /** {@return the bytes of body sent so far (what a GET would get, also for HEAD)} */
     public long bytesSent() {
         return bodyBytes;
     }

@@ -64,12 +64,25 @@ public final class BlockingMonitor implements AutoCloseable {
                 .unstarted(this::watch);
     }
 
-    /** Starts monitoring {@code hub}, reporting through SLF4J only. */
+    /**
+     * Starts monitoring {@code hub}, reporting through SLF4J only.
+     *
+     * @param hub the hub
+     * @param maxBlockingTime how long a greenlet may hold the hub's thread before it is reported
+     * @return the running monitor, to close
+     */
     public static BlockingMonitor start(Hub hub, Duration maxBlockingTime) {
         return start(hub, maxBlockingTime, null);
     }
 
-    /** Starts monitoring {@code hub}; each report also goes to {@code listener} (on the monitor thread). */
+    /**
+     * Starts monitoring {@code hub}; each report also goes to {@code listener} (on the monitor thread).
+     *
+     * @param hub the hub
+     * @param maxBlockingTime how long a greenlet may hold the hub's thread before it is reported
+     * @param listener the listener
+     * @return the running monitor, to close
+     */
     public static BlockingMonitor start(Hub hub, Duration maxBlockingTime, Consumer<Report> listener) {
         BlockingMonitor m = new BlockingMonitor(hub, maxBlockingTime, listener);
         m.thread.start();

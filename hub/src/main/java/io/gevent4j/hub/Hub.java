@@ -90,8 +90,8 @@ public final class Hub {
     }
 
     /**
-     * The calling thread's hub, created on first use; inside a greenlet, the hub it runs on (gevent's
-     * {@code get_hub()}).
+     * {@return the calling thread's hub, created on first use; inside a greenlet, the hub it runs on
+     * (gevent's {@code get_hub()})}
      *
      * @throws IllegalStateException when called from a virtual thread that is not a greenlet
      */
@@ -107,7 +107,7 @@ public final class Hub {
         return h;
     }
 
-    /** The calling thread's hub if it has one (inside a greenlet: its hub), else null. */
+    /** {@return the calling thread's hub if it has one (inside a greenlet: its hub), else null} */
     public static Hub currentIfAny() {
         if (CURRENT.isBound()) {
             return CURRENT.get().hub;
@@ -116,27 +116,27 @@ public final class Hub {
         return h == null || h.loop.isDestroyed() ? null : h;
     }
 
-    /** This hub's event loop. */
+    /** {@return this hub's event loop} */
     public Loop loop() {
         return loop;
     }
 
-    /** The platform thread that owns this hub. */
+    /** {@return the platform thread that owns this hub} */
     public Thread owner() {
         return owner;
     }
 
-    /** The main greenlet: the owner thread itself. */
+    /** {@return the main greenlet: the owner thread itself} */
     public RawGreenlet mainGreenlet() {
         return main;
     }
 
-    /** True when the caller runs on this hub's thread (in a greenlet of this hub or on the owner). */
+    /** {@return true when the caller runs on this hub's thread (in a greenlet of this hub or on the owner)} */
     public boolean inHubThread() {
         return Carrier.current() == owner;
     }
 
-    /** Number of greenlets of this hub that started and have not ended. */
+    /** {@return the number of greenlets of this hub that started and have not ended} */
     public int liveGreenlets() {
         return live;
     }
@@ -147,6 +147,8 @@ public final class Hub {
      * gevent's {@code hub.wait(watcher)}: starts {@code watcher} with a {@link Waiter} as callback and
      * blocks the calling greenlet until it fires; the watcher is stopped on the way out, also when
      * the wait is interrupted by a kill or a timeout.
+     *
+     * @param watcher the watcher to wait on
      */
     public void wait(Watcher watcher) {
         Waiter<Object> waiter = new Waiter<>(this);
@@ -161,6 +163,8 @@ public final class Hub {
     /**
      * Blocks the calling greenlet for at least {@code nanos} (gevent's {@code sleep}); 0 or less
      * yields to every greenlet that is already runnable and comes back after them.
+     *
+     * @param nanos how long, in nanoseconds
      */
     public void sleep(long nanos) {
         if (nanos <= 0) {
@@ -209,6 +213,8 @@ public final class Hub {
     /**
      * Announces that the calling code waits for a wake-up from another thread (another hub, a thread
      * pool): until the returned handle is closed, the owner never gets {@link LoopExit}.
+     *
+     * @return the handle to close when the wait is over
      */
     public AutoCloseable externalWait() {
         checkHubThread();
@@ -365,6 +371,9 @@ public final class Hub {
      * Raises {@code error} in greenlet {@code g} of this hub where it is blocked, or at its next
      * blocking point if it is busy (how kills and timeouts are delivered); a greenlet that has not
      * started dies of it without running. Safe from any thread; from another thread it is queued.
+     *
+     * @param g the greenlet
+     * @param error the exception
      */
     public void throwTo(RawGreenlet g, Throwable error) {
         java.util.Objects.requireNonNull(error, "error");
@@ -383,6 +392,8 @@ public final class Hub {
      * (it was busy or in a JDK call and has not reached a blocking point since); its interrupt goes
      * with it when {@code g} is the caller. Hub thread only.
      *
+     * @param g the greenlet
+     * @param error the exception
      * @return whether it was still pending
      */
     public boolean withdrawThrow(RawGreenlet g, Throwable error) {
@@ -395,6 +406,9 @@ public final class Hub {
     /**
      * Reports an error the hub caught (gevent's {@code handle_error}): logged once at ERROR through
      * SLF4J. It never kills the hub.
+     *
+     * @param context what was running (a watcher, a greenlet, a callback)
+     * @param error the exception
      */
     public void handleError(Object context, Throwable error) {
         log.error("{} failed with {}", context, error.toString(), error);

@@ -68,12 +68,19 @@ public class RawGreenlet {
     /**
      * A greenlet that will run {@code run} with the arguments of the first switch to it; its parent is
      * the current greenlet.
+     *
+     * @param run the function to run
      */
     public RawGreenlet(Function<Object[], Object> run) {
         this(run, getcurrent());
     }
 
-    /** A greenlet with an explicit parent (which must belong to the same hub). */
+    /**
+     * A greenlet with an explicit parent (which must belong to the same hub).
+     *
+     * @param run the function to run
+     * @param parent the parent greenlet
+     */
     public RawGreenlet(Function<Object[], Object> run, RawGreenlet parent) {
         this(Objects.requireNonNull(parent, "parent").hub, parent, Objects.requireNonNull(run, "run"));
     }
@@ -81,6 +88,9 @@ public class RawGreenlet {
     /**
      * For subclasses that override {@link #run(Object[])}: a greenlet of {@code hub} whose parent is
      * {@code parent}, or none (the hub: when it ends, control simply returns to the hub).
+     *
+     * @param hub the hub
+     * @param parent the parent greenlet
      */
     protected RawGreenlet(Hub hub, RawGreenlet parent) {
         this(hub, parent, null);
@@ -96,7 +106,10 @@ public class RawGreenlet {
         this.main = false;
     }
 
-    /** The greenlet running now: inside a greenlet that greenlet, else the main greenlet of this thread's hub. */
+    /**
+     * {@return the greenlet running now: inside a greenlet that greenlet, else the main greenlet of this
+     * thread's hub}
+     */
     public static RawGreenlet getcurrent() {
         if (Hub.CURRENT.isBound()) {
             return Hub.CURRENT.get();
@@ -104,12 +117,16 @@ public class RawGreenlet {
         return Hub.current().mainGreenlet();
     }
 
-    /** The hub this greenlet runs on. */
+    /** {@return the hub this greenlet runs on} */
     public final Hub hub() {
         return hub;
     }
 
-    /** Where control and the result go when this greenlet ends; null: the hub itself. */
+    /**
+     * Where control and the result go when this greenlet ends; null: the hub itself.
+     *
+     * @return the parent, or null for the hub itself
+     */
     public final RawGreenlet parent() {
         return parent;
     }
@@ -117,6 +134,7 @@ public class RawGreenlet {
     /**
      * Changes the parent.
      *
+     * @param newParent the new parent greenlet
      * @throws IllegalArgumentException if that would make a cycle or cross hubs
      */
     public final void setParent(RawGreenlet newParent) {
@@ -131,30 +149,31 @@ public class RawGreenlet {
         this.parent = newParent;
     }
 
-    /** True once the run function returned or threw (never for the main greenlet). */
+    /** {@return true once the run function returned or threw (never for the main greenlet)} */
     public final boolean dead() {
         return dead;
     }
 
-    /** True once the greenlet's body began running. */
+    /** {@return true once the greenlet's body began running} */
     public final boolean started() {
         return started;
     }
 
-    /** True for the hub's owner thread. */
+    /** {@return true for the hub's owner thread} */
     public final boolean isMain() {
         return main;
     }
 
-    /** True while the greenlet is started, not dead (greenlet's {@code bool(g)}). */
+    /** {@return true while the greenlet is started, not dead (greenlet's {@code bool(g)})} */
     public final boolean isActive() {
         return started && !dead;
     }
 
     /**
-     * The greenlet's body; the default calls the function given to the constructor.
+     * {@return the greenlet's body; the default calls the function given to the constructor}
      *
      * @param args the arguments of the first switch
+     * @throws Exception whatever the code run throws
      */
     protected Object run(Object[] args) throws Exception {
         if (function == null) {
@@ -167,6 +186,7 @@ public class RawGreenlet {
      * Transfers control to this greenlet (greenlet's {@code switch}): starts it with {@code args} or
      * resumes its pending {@code switchTo} with them; parks the caller until something switches back.
      *
+     * @param args the command line
      * @return what the switch back passes: null for no value, the value for one, an {@code Object[]}
      *         for several
      * @throws IllegalStateException if this greenlet is parked somewhere other than a switch (on a
@@ -181,6 +201,7 @@ public class RawGreenlet {
      * {@code throw}) and switches to it; a greenlet not started yet dies at once with it, going to
      * its parent.
      *
+     * @param error the exception
      * @return what the switch back to the caller passes
      */
     public final Object throwInto(Throwable error) {
@@ -347,6 +368,7 @@ public class RawGreenlet {
      * Ends a greenlet that was never started, as if its body had died of {@code error} at once
      * (a kill before start). Hub thread only.
      *
+     * @param error the exception
      * @return false if it had started
      */
     protected final boolean finishUnstarted(Throwable error) {
@@ -411,6 +433,9 @@ public class RawGreenlet {
      * Called in the dying greenlet once its run function ended. The default passes the result, or
      * the exception ({@link GreenletExit} counts as a result), to the parent with a switch; with no
      * parent an escaping exception is reported to the hub.
+     *
+     * @param result the result
+     * @param failure the exception
      */
     protected void finished(Object result, Throwable failure) {
         if (failure instanceof GreenletExit) {

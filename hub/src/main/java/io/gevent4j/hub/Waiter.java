@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>States: EMPTY → (get) WAITING → (switch/throw) READY → (get returns) CONSUMED; or EMPTY →
  * READY when the delivery comes first.
+ *
+ * @param <T> the type of the result
  */
 public final class Waiter<T> implements Runnable {
     private final Hub hub;
@@ -36,37 +38,41 @@ public final class Waiter<T> implements Runnable {
         this(Hub.current());
     }
 
-    /** A waiter on {@code hub}. */
+    /**
+     * A waiter on {@code hub}.
+     *
+     * @param hub the hub
+     */
     public Waiter(Hub hub) {
         this.hub = hub;
     }
 
-    /** The hub this waiter belongs to. */
+    /** {@return the hub this waiter belongs to} */
     public Hub hub() {
         return hub;
     }
 
-    /** True when a value or exception was delivered. */
+    /** {@return true when a value or exception was delivered} */
     public boolean ready() {
         return ready;
     }
 
-    /** True when a value (not an exception) was delivered. */
+    /** {@return true when a value (not an exception) was delivered} */
     public boolean successful() {
         return ready && error == null;
     }
 
-    /** The delivered value, or null. */
+    /** {@return the delivered value, or null} */
     public T value() {
         return value;
     }
 
-    /** The delivered exception, or null. */
+    /** {@return the delivered exception, or null} */
     public Throwable exception() {
         return error;
     }
 
-    /** A callback that delivers {@code null}: the usual watcher callback (this waiter itself). */
+    /** {@return a callback that delivers {@code null}: the usual watcher callback (this waiter itself)} */
     public Runnable switchNull() {
         return this;
     }
@@ -77,7 +83,11 @@ public final class Waiter<T> implements Runnable {
         switchTo(null);
     }
 
-    /** Wakes the waiting greenlet with {@code value}. Ignored if something was already delivered. */
+    /**
+     * Wakes the waiting greenlet with {@code value}. Ignored if something was already delivered.
+     *
+     * @param value the value
+     */
     public void switchTo(T value) {
         if (!hub.inHubThread()) {
             hub.loop().execute(() -> switchTo(value));
@@ -91,7 +101,11 @@ public final class Waiter<T> implements Runnable {
         wake();
     }
 
-    /** Wakes the waiting greenlet by throwing {@code error} in it. Ignored if something was already delivered. */
+    /**
+     * Wakes the waiting greenlet by throwing {@code error} in it. Ignored if something was already delivered.
+     *
+     * @param error the exception
+     */
     public void throwInto(Throwable error) {
         if (!hub.inHubThread()) {
             hub.loop().execute(() -> throwInto(error));
@@ -116,6 +130,7 @@ public final class Waiter<T> implements Runnable {
      * Parks the calling greenlet until a delivery, then returns the value or throws the exception (an
      * exception thrown in is rethrown as is, checked or not).
      *
+     * @return the value delivered
      * @throws IllegalStateException if another greenlet is already waiting on this waiter, or the
      *                               caller is not on the hub's thread
      */
@@ -130,6 +145,8 @@ public final class Waiter<T> implements Runnable {
     /**
      * Parks the calling greenlet until a delivery or until {@code timeout} passes.
      *
+     * @param timeout how long to wait at most
+     * @param unit the unit of {@code after} and {@code repeat}
      * @return true if something was delivered (then {@link #get()} returns at once), false on timeout
      */
     public boolean await(long timeout, TimeUnit unit) {
@@ -139,6 +156,7 @@ public final class Waiter<T> implements Runnable {
     /**
      * Parks the calling greenlet until a delivery or until {@code timeout} passes; null waits forever.
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return true if something was delivered, false on timeout
      */
     public boolean await(java.time.Duration timeout) {

@@ -24,7 +24,7 @@ public enum Backend {
     /** The system property that forces a backend. */
     public static final String PROPERTY = "gevent4j.loop";
 
-    /** True when this backend's native library loads on this machine. */
+    /** {@return true when this backend's native library loads on this machine} */
     public boolean isAvailable() {
         return switch (this) {
             case EPOLL -> Natives.epoll();
@@ -33,13 +33,13 @@ public enum Backend {
         };
     }
 
-    /** True when I/O watchers of this backend take file descriptors rather than NIO channels. */
+    /** {@return true when I/O watchers of this backend take file descriptors rather than NIO channels} */
     public boolean usesFileDescriptors() {
         return this != NIO;
     }
 
     /**
-     * The backend named by {@value #PROPERTY}, else the best available one.
+     * {@return the backend named by {@value #PROPERTY}, else the best available one}
      *
      * @throws IllegalArgumentException if the property names an unknown backend
      * @throws IllegalStateException if the property names a backend that does not load here

@@ -113,6 +113,7 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * A loop on the given backend owned by the calling thread.
      *
+     * @param backend the backend
      * @throws IllegalStateException if the backend does not load on this machine
      */
     public Loop(Backend backend) {
@@ -127,17 +128,17 @@ public final class Loop implements Executor, AutoCloseable {
         this.now = System.nanoTime();
     }
 
-    /** The kernel poller this loop uses. */
+    /** {@return the kernel poller this loop uses} */
     public Backend backend() {
         return backend;
     }
 
-    /** The platform thread that owns this loop. */
+    /** {@return the platform thread that owns this loop} */
     public Thread owner() {
         return owner;
     }
 
-    /** True when the caller runs on the owner thread (directly or as a virtual thread mounted on it). */
+    /** {@return true when the caller runs on the owner thread (directly or as a virtual thread mounted on it)} */
     public boolean inLoopThread() {
         return Carrier.current() == owner;
     }
@@ -159,15 +160,23 @@ public final class Loop implements Executor, AutoCloseable {
     // ---------------------------------------------------------------- watchers
 
     /**
-     * A timer firing {@code after} from its start and then every {@code repeat} (0: once).
+     * {@return a timer firing {@code after} from its start and then every {@code repeat} (0: once)}
      *
+     * @param after the delay before the first expiry
+     * @param repeat the interval after that (0: once)
+     * @param unit the unit of {@code after} and {@code repeat}
      * @throws IllegalArgumentException on a negative delay
      */
     public TimerWatcher timer(long after, long repeat, TimeUnit unit) {
         return timer(unit.toNanos(after), unit.toNanos(repeat));
     }
 
-    /** A timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}. */
+    /**
+     * {@return a timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}}
+     *
+     * @param afterNanos the delay before the first expiry, in nanoseconds
+     * @param repeatNanos the interval after that (0: once), in nanoseconds
+     */
     public TimerWatcher timer(long afterNanos, long repeatNanos) {
         checkThread();
         checkOpen();
@@ -175,10 +184,12 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * An I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both. Several watchers
-     * may watch one descriptor. The loop never closes the descriptor; close the watchers before closing
-     * the descriptor.
+     * {@return an I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both} Several
+     * watchers may watch one descriptor. The loop never closes the descriptor; close the watchers before
+     * closing the descriptor.
      *
+     * @param fd the file descriptor
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws UnsupportedOperationException on the NIO backend, which watches channels instead
      * @throws IllegalArgumentException on a negative descriptor or an empty or unknown event mask
      */
@@ -198,9 +209,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * An I/O watcher on a non-blocking NIO channel (NIO backend only). The loop never closes the
-     * channel.
+     * {@return an I/O watcher on a non-blocking NIO channel (NIO backend only)} The loop never closes the channel.
      *
+     * @param channel the channel
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws UnsupportedOperationException on the native backends, which watch file descriptors
      * @throws IllegalArgumentException if the channel is blocking, or the event mask is empty or unknown
      */
@@ -230,7 +242,7 @@ public final class Loop implements Executor, AutoCloseable {
         ioSources.remove(src.key());
     }
 
-    /** Number of descriptors or channels with at least one open watcher (for leak checks). */
+    /** {@return the number of descriptors or channels with at least one open watcher (for leak checks)} */
     public int ioSourceCount() {
         checkThread();
         int n = 0;
@@ -242,28 +254,28 @@ public final class Loop implements Executor, AutoCloseable {
         return n;
     }
 
-    /** A watcher run once per iteration in which nothing else was pending. */
+    /** {@return a watcher run once per iteration in which nothing else was pending} */
     public IdleWatcher idle() {
         checkThread();
         checkOpen();
         return new IdleWatcher(this);
     }
 
-    /** A watcher run at the start of every iteration, before the poll. */
+    /** {@return a watcher run at the start of every iteration, before the poll} */
     public PrepareWatcher prepare() {
         checkThread();
         checkOpen();
         return new PrepareWatcher(this);
     }
 
-    /** A watcher run at the end of every iteration, after the poll. */
+    /** {@return a watcher run at the end of every iteration, after the poll} */
     public CheckWatcher check() {
         checkThread();
         checkOpen();
         return new CheckWatcher(this);
     }
 
-    /** A watcher that other threads can trigger with {@link AsyncWatcher#send()}. */
+    /** {@return a watcher that other threads can trigger with {@link AsyncWatcher#send()}} */
     public AsyncWatcher async() {
         checkThread();
         checkOpen();
@@ -276,6 +288,7 @@ public final class Loop implements Executor, AutoCloseable {
      * Queues {@code task} to run on the loop's thread behind everything already pending (gevent's
      * {@code run_callback}). A pending callback keeps {@link #run()} running.
      *
+     * @param task the code to run
      * @return a handle that can cancel the callback before it runs
      */
     public Callback runCallback(Runnable task) {
@@ -287,9 +300,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps in
-     * its poll. Tasks from one thread run in the order that thread submitted them.
+     * {@return like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps
+     * in its poll} Tasks from one thread run in the order that thread submitted them.
      *
+     * @param task the code to run
      * @throws java.util.concurrent.RejectedExecutionException if the loop is destroyed
      */
     public Callback runCallbackThreadsafe(Runnable task) {
@@ -319,6 +333,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Runs {@code task} on the loop's thread before everything else that is pending (a direct switch,
      * as greenlet's {@code switch}). Loop thread only.
+     *
+     * @param task the code to run
      */
     public void executeFirst(Runnable task) {
         checkThread();
@@ -340,14 +356,18 @@ public final class Loop implements Executor, AutoCloseable {
         handler.wakeup();
     }
 
-    /** True when callbacks or watcher events are waiting to run. */
+    /** {@return true when callbacks or watcher events are waiting to run} */
     public boolean hasPending() {
         return !pending.isEmpty() || !foreign.isEmpty();
     }
 
     // ---------------------------------------------------------------- running
 
-    /** Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}. */
+    /**
+     * Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}.
+     *
+     * @return whether the loop is still alive (false when it ran out of work)
+     */
     public boolean run() {
         return run(RunMode.DEFAULT);
     }
@@ -355,6 +375,7 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Runs the loop (libev's {@code ev_run}).
      *
+     * @param mode how long to run
      * @return true if referenced watchers are still active or work is pending (the loop is "alive")
      * @throws IllegalStateException if called from another thread, on a destroyed loop, or while the
      *                               loop is already running
@@ -404,17 +425,17 @@ public final class Loop implements Executor, AutoCloseable {
         return !destroyed && alive();
     }
 
-    /** True when a referenced watcher is active or work is pending. */
+    /** {@return true when a referenced watcher is active or work is pending} */
     public boolean alive() {
         return activeRefs > 0 || !pending.isEmpty() || !foreign.isEmpty();
     }
 
-    /** True while {@link #run} executes on the owner thread. */
+    /** {@return true while {@link #run} executes on the owner thread} */
     public boolean isRunning() {
         return running;
     }
 
-    /** Number of loop iterations so far (libev's {@code ev_iteration}). */
+    /** {@return the number of loop iterations so far (libev's {@code ev_iteration})} */
     public long iteration() {
         return iterations;
     }
@@ -435,14 +456,18 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * The loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
-     * iteration after the poll (libev's {@code ev_now}).
+     * {@return the loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
+     * iteration after the poll (libev's {@code ev_now})}
      */
     public long now() {
         return now;
     }
 
-    /** Refreshes {@link #now()} from the clock. */
+    /**
+     * Refreshes {@link #now()} from the clock.
+     *
+     * @return the new {@link #now()}
+     */
     public long updateNow() {
         return now = System.nanoTime();
     }
@@ -517,20 +542,20 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * A counter of callbacks run so far, readable from any thread (eventually up to date): a watchdog
-     * that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
-     * callback, or one greenlet, holds the loop's thread.
+     * {@return a counter of callbacks run so far, readable from any thread (eventually up to date): a
+     * watchdog that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
+     * callback, or one greenlet, holds the loop's thread}
      */
     public long progress() {
         return (long) PROGRESS.getOpaque(this);
     }
 
-    /** The callback running now, or null; readable from any thread (eventually up to date). */
+    /** {@return the callback running now, or null; readable from any thread (eventually up to date)} */
     public Runnable currentTask() {
         return (Runnable) CURRENT_TASK.getOpaque(this);
     }
 
-    /** True while the loop waits in its poller; readable from any thread (eventually up to date). */
+    /** {@return true while the loop waits in its poller; readable from any thread (eventually up to date)} */
     public boolean isPolling() {
         return (boolean) POLLING.getOpaque(this);
     }
@@ -551,6 +576,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Sets who hears about exceptions that escape callbacks: it gets the callback (or watcher) and the
      * exception. The default logs them at ERROR through SLF4J. The handler must not throw.
+     *
+     * @param handler the handler
      */
     public void setErrorHandler(BiConsumer<Object, Throwable> handler) {
         this.errorHandler = Objects.requireNonNull(handler, "handler");
@@ -571,7 +598,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** True after {@link #destroy()}. */
+    /** {@return true after {@link #destroy()}} */
     public boolean isDestroyed() {
         return destroyed;
     }

@@ -50,6 +50,9 @@ public final class Main {
     /**
      * Runs the launcher; see the class comment. Exit status 2 for a usage error, 1 when the program's
      * main throws.
+     *
+     * @param args the command line
+     * @throws Exception whatever the code run throws
      */
     public static void main(String[] args) throws Exception {
         long maxBlockingMillis = Long.getLong(MAX_BLOCKING_TIME_PROPERTY, 0L);
