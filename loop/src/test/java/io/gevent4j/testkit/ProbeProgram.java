@@ -82,6 +82,25 @@ public final class ProbeProgram {
         return compile(dir.resolve("src"), dir.resolve("out"), module, source);
     }
 
+    /**
+     * Asserts that a module requiring {@code module} cannot use {@code className}: its package is not
+     * exported to it.
+     *
+     * @param dir       a fresh directory for the output
+     * @param module    the gevent4j module the program requires
+     * @param className a public class of a package that {@code module} must not export
+     * @throws IOException if the sources cannot be written
+     */
+    public static void assertNotExported(Path dir, String module, String className) throws IOException {
+        String pkg = className.substring(0, className.lastIndexOf('.'));
+        String errors = modularCompileErrors(dir, module, "package probe;\n\npublic class Main {\n"
+                + "    public static void main(String[] args) {\n        System.out.println(" + className
+                + ".class);\n    }\n}\n");
+        if (!errors.contains("package " + pkg + " is not visible") && !errors.contains("does not export " + pkg)) {
+            throw new AssertionError(module + " lets other modules use " + pkg + ":\n" + errors);
+        }
+    }
+
     private static String compile(Path src, Path out, String module, String source) throws IOException {
         Path main = src.resolve("probe/Main.java");
         Files.createDirectories(main.getParent());
