@@ -73,14 +73,26 @@ public final class FileObject implements Closeable {
     /**
      * The pool that runs the blocking work of every {@code FileObject} of this JVM: at most
      * {@code -Dgevent4j.fileobject.threads} (default 10) threads, which exit when idle.
+     *
+     * @return the pool file work runs on
      */
     public static ThreadPool threadPool() {
         return Holder.POOL;
     }
 
-    /** A blocking call for {@link #call}. */
+    /**
+     * A blocking call for {@link #call}.
+     *
+     * @param <T> the result type
+     */
     @FunctionalInterface
     public interface IoCallable<T> {
+        /**
+         * Does the blocking work.
+         *
+         * @return its result
+         * @throws IOException if it fails
+         */
         T call() throws IOException;
     }
 
@@ -90,6 +102,11 @@ public final class FileObject implements Closeable {
      * must finish inside {@code work}: a lazily filled {@code Stream} or an open stream returned from it
      * would do its I/O later, on the caller's thread. A kill or timeout of the caller interrupts the
      * work if it runs (interruptible channels then close) and cancels it if it has not started.
+     *
+     * @param <T> the result type
+     * @param work the blocking work
+     * @return the result
+     * @throws IOException if an I/O error occurs
      */
     public static <T> T call(IoCallable<? extends T> work) throws IOException {
         return call(work, null);
@@ -99,6 +116,12 @@ public final class FileObject implements Closeable {
      * {@link #call(IoCallable)} for work that returns a resource (an open channel...): if the caller was
      * killed or timed out before the work finished, {@code dispose} gets the value instead (on the pool's
      * thread), so that it can be closed.
+     *
+     * @param <T> the result type
+     * @param dispose what releases a result nobody takes
+     * @param work the blocking work
+     * @return the result
+     * @throws IOException if an I/O error occurs
      */
     public static <T> T call(IoCallable<? extends T> work, java.util.function.Consumer<? super T> dispose)
             throws IOException {
@@ -108,31 +131,64 @@ public final class FileObject implements Closeable {
 
     // ------------------------------------------------------------------ whole files
 
-    /** {@link Files#readAllBytes} off the hub. */
+    /**
+     * {@link Files#readAllBytes} off the hub.
+     *
+     * @param path the file
+     * @return the file's bytes
+     * @throws IOException if an I/O error occurs
+     */
     public static byte[] readAllBytes(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
         return call(() -> Files.readAllBytes(path));
     }
 
-    /** {@link Files#readString(Path)} (UTF-8) off the hub. */
+    /**
+     * {@link Files#readString(Path)} (UTF-8) off the hub.
+     *
+     * @param path the file
+     * @return the file's text
+     * @throws IOException if an I/O error occurs
+     */
     public static String readString(Path path) throws IOException {
         return readString(path, StandardCharsets.UTF_8);
     }
 
-    /** {@link Files#readString(Path, Charset)} off the hub. */
+    /**
+     * {@link Files#readString(Path, Charset)} off the hub.
+     *
+     * @param charset the charset
+     * @param path the file
+     * @return the file's text
+     * @throws IOException if an I/O error occurs
+     */
     public static String readString(Path path, Charset charset) throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(charset, "charset");
         return call(() -> Files.readString(path, charset));
     }
 
-    /** {@link Files#readAllLines(Path)} (UTF-8) off the hub. */
+    /**
+     * {@link Files#readAllLines(Path)} (UTF-8) off the hub.
+     *
+     * @param path the file
+     * @return the file's lines
+     * @throws IOException if an I/O error occurs
+     */
     public static List<String> readAllLines(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
         return call(() -> Files.readAllLines(path));
     }
 
-    /** {@link Files#write(Path, byte[], OpenOption...)} off the hub. */
+    /**
+     * {@link Files#write(Path, byte[], OpenOption...)} off the hub.
+     *
+     * @param bytes the bytes
+     * @param options the options
+     * @param path the file
+     * @return the number of bytes written
+     * @throws IOException if an I/O error occurs
+     */
     public static Path write(Path path, byte[] bytes, OpenOption... options) throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(bytes, "bytes");
@@ -140,12 +196,29 @@ public final class FileObject implements Closeable {
         return call(() -> Files.write(path, bytes, opts));
     }
 
-    /** {@link Files#writeString(Path, CharSequence, OpenOption...)} (UTF-8) off the hub. */
+    /**
+     * {@link Files#writeString(Path, CharSequence, OpenOption...)} (UTF-8) off the hub.
+     *
+     * @param options the options
+     * @param path the file
+     * @param text the text
+     * @return the file
+     * @throws IOException if an I/O error occurs
+     */
     public static Path writeString(Path path, CharSequence text, OpenOption... options) throws IOException {
         return writeString(path, text, StandardCharsets.UTF_8, options);
     }
 
-    /** {@link Files#writeString(Path, CharSequence, Charset, OpenOption...)} off the hub. */
+    /**
+     * {@link Files#writeString(Path, CharSequence, Charset, OpenOption...)} off the hub.
+     *
+     * @param charset the charset
+     * @param options the options
+     * @param path the file
+     * @param text the text
+     * @return the file
+     * @throws IOException if an I/O error occurs
+     */
     public static Path writeString(Path path, CharSequence text, Charset charset, OpenOption... options)
             throws IOException {
         Objects.requireNonNull(path, "path");
@@ -158,6 +231,12 @@ public final class FileObject implements Closeable {
     /**
      * {@link Files#copy(Path, Path, CopyOption...)} off the hub. The JDK's copy is not interruptible: if
      * the caller is killed while it runs, it completes in the background.
+     *
+     * @param options the options
+     * @param source what to copy
+     * @param target where to copy to
+     * @return the number of bytes copied
+     * @throws IOException if an I/O error occurs
      */
     public static Path copy(Path source, Path target, CopyOption... options) throws IOException {
         Objects.requireNonNull(source, "source");
@@ -166,7 +245,14 @@ public final class FileObject implements Closeable {
         return call(() -> Files.copy(source, target, opts));
     }
 
-    /** Opens {@code path} (as {@link #open}) and returns its {@link #inputStream()}: closing it closes the file. */
+    /**
+     * Opens {@code path} (as {@link #open}) and returns its {@link #inputStream()}: closing it closes the file.
+     *
+     * @param options the options
+     * @param path the file
+     * @return a stream that reads the file
+     * @throws IOException if an I/O error occurs
+     */
     public static InputStream newInputStream(Path path, OpenOption... options) throws IOException {
         return open(path, options.length == 0 ? new OpenOption[] {StandardOpenOption.READ} : options).inputStream();
     }
@@ -175,6 +261,11 @@ public final class FileObject implements Closeable {
      * Opens {@code path} for writing (by default {@code CREATE, TRUNCATE_EXISTING, WRITE}, as
      * {@link Files#newOutputStream}) and returns its {@link #outputStream()}: closing it flushes and closes
      * the file.
+     *
+     * @param options the options
+     * @param path the file
+     * @return a stream that writes to the file
+     * @throws IOException if an I/O error occurs
      */
     public static OutputStream newOutputStream(Path path, OpenOption... options) throws IOException {
         OpenOption[] opts = options.length == 0
@@ -202,6 +293,11 @@ public final class FileObject implements Closeable {
     /**
      * Opens (or creates) a file as {@link FileChannel#open(Path, OpenOption...)} does, off the hub. No
      * option means {@code READ}.
+     *
+     * @param options the options
+     * @param path the file
+     * @return this
+     * @throws IOException if an I/O error occurs
      */
     public static FileObject open(Path path, OpenOption... options) throws IOException {
         Objects.requireNonNull(path, "path");
@@ -218,7 +314,11 @@ public final class FileObject implements Closeable {
         }
     }
 
-    /** The path this file was opened with. */
+    /**
+     * The path this file was opened with.
+     *
+     * @return the file
+     */
     public Path path() {
         return path;
     }
@@ -227,12 +327,18 @@ public final class FileObject implements Closeable {
      * The channel underneath, for APIs that take a {@link FileChannel} and keep the hub's thread off the
      * disk themselves, such as {@code io.gevent4j.net.Socket.sendFile}. Its own blocking methods, called
      * in a greenlet, block the whole hub.
+     *
+     * @return the file's channel
      */
     public FileChannel channel() {
         return channel;
     }
 
-    /** True until {@link #close()}. */
+    /**
+     * True until {@link #close()}.
+     *
+     * @return true on success
+     */
     public boolean isOpen() {
         return channel.isOpen();
     }
@@ -248,6 +354,8 @@ public final class FileObject implements Closeable {
      * advancing both.
      *
      * @return the number of bytes read, -1 at end of file
+     * @param dst where to read to, from its position up to its limit
+     * @throws IOException if an I/O error occurs
      */
     public int read(ByteBuffer dst) throws IOException {
         return read(dst, -1);
@@ -258,6 +366,9 @@ public final class FileObject implements Closeable {
      * file's position does not change.
      *
      * @return the number of bytes read, -1 if {@code position} is at or past the end of file
+     * @param dst where to read to, from its position up to its limit
+     * @param position the position in the file
+     * @throws IOException if an I/O error occurs
      */
     public int read(ByteBuffer dst, long position) throws IOException {
         if (position < -1) {
@@ -280,13 +391,26 @@ public final class FileObject implements Closeable {
         return n;
     }
 
-    /** Reads at most {@code len} (and {@value #CHUNK}) bytes into {@code b[off..]}; -1 at end of file. */
+    /**
+     * Reads at most {@code len} (and {@value #CHUNK}) bytes into {@code b[off..]}; -1 at end of file.
+     *
+     * @param b the bytes
+     * @param len the number of bytes
+     * @param off the offset of the first byte
+     * @return the number of bytes read, or -1 at the end
+     * @throws IOException if an I/O error occurs
+     */
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         return read(ByteBuffer.wrap(b, off, len));
     }
 
-    /** Reads from the file's position to the end of file, in one trip to the pool. */
+    /**
+     * Reads from the file's position to the end of file, in one trip to the pool.
+     *
+     * @return the file's bytes
+     * @throws IOException if an I/O error occurs
+     */
     public byte[] readAllBytes() throws IOException {
         checkOpen();
         return Offload.call(Holder.POOL, () -> {
@@ -308,6 +432,8 @@ public final class FileObject implements Closeable {
      * trips of at most {@value #CHUNK} bytes; {@code src}'s position advances as the chunks are written.
      *
      * @return the number of bytes written
+     * @param src the bytes to write, from its position to its limit
+     * @throws IOException if an I/O error occurs
      */
     public int write(ByteBuffer src) throws IOException {
         return write(src, -1);
@@ -317,6 +443,9 @@ public final class FileObject implements Closeable {
      * Writes all of {@code src} at {@code position}; the file's position does not change.
      *
      * @return the number of bytes written
+     * @param position the position in the file
+     * @param src the bytes to write, from its position to its limit
+     * @throws IOException if an I/O error occurs
      */
     public int write(ByteBuffer src, long position) throws IOException {
         if (position < -1) {
@@ -338,13 +467,25 @@ public final class FileObject implements Closeable {
         return total;
     }
 
-    /** Writes all of {@code b[off, off+len)} at the file's position. */
+    /**
+     * Writes all of {@code b[off, off+len)} at the file's position.
+     *
+     * @param b the bytes
+     * @param len the number of bytes
+     * @param off the offset of the first byte
+     * @throws IOException if an I/O error occurs
+     */
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         write(ByteBuffer.wrap(b, off, len));
     }
 
-    /** Writes all of {@code b} at the file's position. */
+    /**
+     * Writes all of {@code b} at the file's position.
+     *
+     * @param b the bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void write(byte[] b) throws IOException {
         write(ByteBuffer.wrap(b));
     }
@@ -361,13 +502,24 @@ public final class FileObject implements Closeable {
         }
     }
 
-    /** The file's position. */
+    /**
+     * The file's position.
+     *
+     * @return the position
+     * @throws IOException if an I/O error occurs
+     */
     public long position() throws IOException {
         checkOpen();
         return Offload.call(Holder.POOL, channel::position, false, null);
     }
 
-    /** Sets the file's position. */
+    /**
+     * Sets the file's position.
+     *
+     * @param newPosition the new position
+     * @return this
+     * @throws IOException if an I/O error occurs
+     */
     public FileObject position(long newPosition) throws IOException {
         if (newPosition < 0) {
             throw new IllegalArgumentException("negative position: " + newPosition);
@@ -377,13 +529,24 @@ public final class FileObject implements Closeable {
         return this;
     }
 
-    /** The file's current size. */
+    /**
+     * The file's current size.
+     *
+     * @return the size in bytes
+     * @throws IOException if an I/O error occurs
+     */
     public long size() throws IOException {
         checkOpen();
         return Offload.call(Holder.POOL, channel::size, false, null);
     }
 
-    /** Truncates the file to {@code size} bytes (no effect if it is smaller). */
+    /**
+     * Truncates the file to {@code size} bytes (no effect if it is smaller).
+     *
+     * @param size the size
+     * @return this
+     * @throws IOException if an I/O error occurs
+     */
     public FileObject truncate(long size) throws IOException {
         if (size < 0) {
             throw new IllegalArgumentException("negative size: " + size);
@@ -393,7 +556,12 @@ public final class FileObject implements Closeable {
         return this;
     }
 
-    /** Forces written data (and metadata if asked) to the storage device ({@code fsync}). */
+    /**
+     * Forces written data (and metadata if asked) to the storage device ({@code fsync}).
+     *
+     * @param metaData whether to write the file's metadata too (as {@link java.nio.channels.FileChannel#force})
+     * @throws IOException if an I/O error occurs
+     */
     public void force(boolean metaData) throws IOException {
         checkOpen();
         Offload.call(Holder.POOL, () -> {
@@ -411,6 +579,8 @@ public final class FileObject implements Closeable {
      * A buffered stream reading from the file's position; one trip to the pool per 64 KiB. Closing it
      * closes the file. If a read is interrupted by a kill or a {@link Timeout}, the stream is unusable
      * afterwards ({@link IOException}): the interrupted read may still move the file's position.
+     *
+     * @return a stream that reads the file
      */
     public InputStream inputStream() {
         return new In();
@@ -420,6 +590,8 @@ public final class FileObject implements Closeable {
      * A buffered stream writing at the file's position; one trip to the pool per 64 KiB (and on
      * {@code flush}). Closing it flushes and closes the file. If a write is interrupted by a kill or a
      * {@link Timeout}, the stream is unusable afterwards ({@link IOException}).
+     *
+     * @return a stream that writes to the file
      */
     public OutputStream outputStream() {
         return new Out();

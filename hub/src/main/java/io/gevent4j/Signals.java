@@ -45,12 +45,21 @@ public final class Signals {
      *
      * @return the registration; {@link Handle#cancel()} stops further deliveries
      * @throws IllegalArgumentException for an unknown signal or one the JVM does not let go
+     * @param handler the code to run
+     * @param signal the signal's name, such as {@code "TERM"}
      */
     public static Handle handle(String signal, Runnable handler) {
         return handle(Hub.current(), signal, handler);
     }
 
-    /** Like {@link #handle(String, Runnable)}, on a given hub. */
+    /**
+     * Like {@link #handle(String, Runnable)}, on a given hub.
+     *
+     * @param handler the code to run
+     * @param hub the hub
+     * @param signal the signal's name, such as {@code "TERM"}
+     * @return a handle whose {@code cancel()} removes the handler
+     */
     public static Handle handle(Hub hub, String signal, Runnable handler) {
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(handler, "handler");
@@ -146,17 +155,29 @@ public final class Signals {
             this.handler = handler;
         }
 
-        /** The signal's name without the {@code SIG} prefix, e.g. {@code "TERM"}. */
+        /**
+         * The signal's name without the {@code SIG} prefix, e.g. {@code "TERM"}.
+         *
+         * @return the signal's name
+         */
         public String signal() {
             return signal;
         }
 
-        /** The hub whose greenlets run the handler. */
+        /**
+         * The hub whose greenlets run the handler.
+         *
+         * @return the hub
+         */
         public Hub hub() {
             return hub;
         }
 
-        /** True until {@link #cancel()}. */
+        /**
+         * True until {@link #cancel()}.
+         *
+         * @return true on success
+         */
         public boolean isActive() {
             return !cancelled;
         }

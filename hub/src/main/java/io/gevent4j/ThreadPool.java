@@ -50,6 +50,7 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
     /**
      * A pool running at most {@code maxsize} tasks at once.
      *
+     * @param maxsize the most tasks running at once
      * @throws IllegalArgumentException if {@code maxsize < 1}
      */
     public ThreadPool(int maxsize) {
@@ -69,17 +70,17 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
         this.executor.allowCoreThreadTimeOut(true);
     }
 
-    /** The most tasks that run at once. */
+    /** {@return the most tasks that run at once} */
     public int maxsize() {
         return maxsize;
     }
 
-    /** Number of pool threads alive now. */
+    /** {@return the number of pool threads alive now} */
     public int threadCount() {
         return executor.getPoolSize();
     }
 
-    /** Number of tasks queued or running. */
+    /** {@return the number of tasks queued or running} */
     public int pending() {
         return executor.getQueue().size() + executor.getActiveCount();
     }
@@ -88,6 +89,9 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
      * Runs {@code task} on a pool thread; returns at once a result of the current hub that the task's
      * value or exception completes.
      *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the result the task completes
      * @throws RejectedExecutionException if the pool was shut down
      */
     public <T> AsyncResult<T> spawn(Callable<? extends T> task) {
@@ -109,7 +113,12 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
         return r;
     }
 
-    /** Runs {@code task} on a pool thread; see {@link #spawn(Callable)}. */
+    /**
+     * Runs {@code task} on a pool thread; see {@link #spawn(Callable)}.
+     *
+     * @param task the code to run
+     * @return the result the task completes
+     */
     public AsyncResult<Void> spawn(Runnable task) {
         Objects.requireNonNull(task, "task");
         return spawn(() -> {
@@ -118,7 +127,13 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
         });
     }
 
-    /** Runs {@code task} on a pool thread and waits for its value (rethrowing its exception). */
+    /**
+     * Runs {@code task} on a pool thread and waits for its value (rethrowing its exception).
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return what {@code task} returned
+     */
     public <T> T apply(Callable<? extends T> task) {
         return spawn(task).get();
     }
@@ -126,6 +141,12 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
     /**
      * Applies {@code fn} to every input on the pool's threads (at most {@code maxsize} at once) and
      * returns the results in input order; the first failure (in input order) is rethrown.
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     * @return the results, in input order
      */
     public <A, R> List<R> map(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         Objects.requireNonNull(fn, "fn");

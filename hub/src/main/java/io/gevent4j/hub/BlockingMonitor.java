@@ -108,12 +108,20 @@ public final class BlockingMonitor implements AutoCloseable {
         }
     }
 
-    /** The limit every hub is watched with by default; {@link Duration#ZERO} when disabled. */
+    /**
+     * The limit every hub is watched with by default; {@link Duration#ZERO} when disabled.
+     *
+     * @return the limit, or {@code Duration.ZERO} when disabled
+     */
     public static Duration maxBlockingTime() {
         return Duration.ofNanos(defaultNanos);
     }
 
-    /** Sets the default limit for every hub; {@link Duration#ZERO} disables the default monitoring. */
+    /**
+     * Sets the default limit for every hub; {@link Duration#ZERO} disables the default monitoring.
+     *
+     * @param limit the limit
+     */
     public static void setMaxBlockingTime(Duration limit) {
         Objects.requireNonNull(limit, "limit");
         if (limit.isNegative()) {
@@ -125,22 +133,44 @@ public final class BlockingMonitor implements AutoCloseable {
         }
     }
 
-    /** Calls {@code listener} (on the monitor thread) with every report, besides logging it. */
+    /**
+     * Calls {@code listener} (on the monitor thread) with every report, besides logging it.
+     *
+     * @param listener the listener
+     */
     public static void addListener(Consumer<Report> listener) {
         LISTENERS.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Removes a listener added by {@link #addListener}. */
+    /**
+     * Removes a listener added by {@link #addListener}.
+     *
+     * @param listener the listener
+     * @return true on success
+     */
     public static boolean removeListener(Consumer<Report> listener) {
         return LISTENERS.remove(listener);
     }
 
-    /** Watches {@code hub} with its own limit (instead of the default), reporting through SLF4J, until closed. */
+    /**
+     * Watches {@code hub} with its own limit (instead of the default), reporting through SLF4J, until closed.
+     *
+     * @param hub the hub
+     * @param maxBlockingTime the limit
+     * @return this
+     */
     public static BlockingMonitor start(Hub hub, Duration maxBlockingTime) {
         return start(hub, maxBlockingTime, null);
     }
 
-    /** Watches {@code hub} with its own limit; each report also goes to {@code listener} (on the monitor thread). */
+    /**
+     * Watches {@code hub} with its own limit; each report also goes to {@code listener} (on the monitor thread).
+     *
+     * @param hub the hub
+     * @param listener the listener
+     * @param maxBlockingTime the limit
+     * @return this
+     */
     public static BlockingMonitor start(Hub hub, Duration maxBlockingTime, Consumer<Report> listener) {
         BlockingMonitor m = new BlockingMonitor(hub, maxBlockingTime, listener);
         synchronized (WATCHER) {

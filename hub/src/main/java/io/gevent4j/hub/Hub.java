@@ -117,7 +117,11 @@ public final class Hub {
     /** Every hub not yet garbage (weakly held): for run info and the blocking monitor. */
     private static final java.util.Map<Hub, Boolean> ALL = new java.util.WeakHashMap<>();
 
-    /** The hubs of this JVM that are not destroyed. */
+    /**
+     * The hubs of this JVM that are not destroyed.
+     *
+     * @return the hubs
+     */
     public static java.util.List<Hub> all() {
         synchronized (ALL) {
             java.util.List<Hub> out = new java.util.ArrayList<>();
@@ -133,6 +137,8 @@ public final class Hub {
     /**
      * Whether greenlets record where they were created ({@link RawGreenlet#spawnStack()}); off by
      * default: a stack walk per greenlet. Also {@code -Dgevent4j.spawnStacks=true}.
+     *
+     * @param on whether to turn it on
      */
     public static void captureSpawnStacks(boolean on) {
         SpawnStacks.enable(on);
@@ -173,6 +179,8 @@ public final class Hub {
     /**
      * The greenlets of this hub whose body runs now, newest first. Exact on the hub's thread; from another
      * thread a best-effort snapshot (what run info shows).
+     *
+     * @return the greenlets, newest first
      */
     public java.util.List<RawGreenlet> greenlets() {
         java.util.List<RawGreenlet> out = new java.util.ArrayList<>();
@@ -185,7 +193,11 @@ public final class Hub {
         return out;
     }
 
-    /** Counters a service can expose: see {@link HubStats}. Readable from any thread. */
+    /**
+     * Counters a service can expose: see {@link HubStats}. Readable from any thread.
+     *
+     * @return the hub's counters now
+     */
     public HubStats stats() {
         return new HubStats(owner.getName(), live, spawned, failed, loop.iteration(), loop.activeWatchers());
     }
@@ -212,8 +224,8 @@ public final class Hub {
     }
 
     /**
-     * The calling thread's hub, created on first use; inside a greenlet, the hub it runs on (gevent's
-     * {@code get_hub()}).
+     * {@return the calling thread's hub, created on first use; inside a greenlet, the hub it runs on
+     * (gevent's {@code get_hub()})}
      *
      * @throws IllegalStateException when called from a virtual thread that is not a greenlet
      */
@@ -229,7 +241,7 @@ public final class Hub {
         return h;
     }
 
-    /** The calling thread's hub if it has one (inside a greenlet: its hub), else null. */
+    /** {@return the calling thread's hub if it has one (inside a greenlet: its hub), else null} */
     public static Hub currentIfAny() {
         if (CURRENT.isBound()) {
             return CURRENT.get().hub;
@@ -238,17 +250,21 @@ public final class Hub {
         return h == null || h.loop.isDestroyed() ? null : h;
     }
 
-    /** This hub's event loop. */
+    /** {@return this hub's event loop} */
     public Loop loop() {
         return loop;
     }
 
-    /** The platform thread that owns this hub: its main greenlet. */
+    /**
+     * The platform thread that owns this hub: its main greenlet.
+     *
+     * @return the owner thread
+     */
     public Thread owner() {
         return owner;
     }
 
-    /** The main greenlet: the owner thread itself. */
+    /** {@return the main greenlet: the owner thread itself} */
     public RawGreenlet mainGreenlet() {
         return main;
     }
@@ -256,12 +272,14 @@ public final class Hub {
     /**
      * True when the caller is the hub thread: a greenlet of this hub, a loop callback, or the owner
      * thread while it runs (not parked waiting for its greenlets).
+     *
+     * @return whether the caller is the hub thread: a greenlet of this hub, a loop callback, or the owner thread while it runs (not parked waiting for its greenlets)
      */
     public boolean inHubThread() {
         return Carrier.current() == loop.owner();
     }
 
-    /** Number of greenlets of this hub that started and have not ended. */
+    /** {@return the number of greenlets of this hub that started and have not ended} */
     public int liveGreenlets() {
         return live;
     }
@@ -272,6 +290,8 @@ public final class Hub {
      * gevent's {@code hub.wait(watcher)}: starts {@code watcher} with a {@link Waiter} as callback and
      * blocks the calling greenlet until it fires; the watcher is stopped on the way out, also when
      * the wait is interrupted by a kill or a timeout.
+     *
+     * @param watcher the watcher to wait on
      */
     public void wait(Watcher watcher) {
         Waiter<Object> waiter = new Waiter<>(this, watcher);
@@ -289,6 +309,9 @@ public final class Hub {
      *
      * @return true if the watcher fired, false if the time ran out first
      * @throws Error the kill or {@code Timeout} aimed at the caller, or what {@link #cancelWait} throws in
+     * @param timeout how long to wait at most
+     * @param unit the unit of {@code timeout}
+     * @param watcher the watcher
      */
     public boolean wait(Watcher watcher, long timeout, TimeUnit unit) {
         Waiter<Object> waiter = new Waiter<>(this, watcher);
@@ -310,6 +333,8 @@ public final class Hub {
      * nobody waits on it. Hub thread only.
      *
      * @return whether a waiter was woken
+     * @param error the exception
+     * @param watcher the watcher
      */
     public boolean cancelWait(Watcher watcher, Throwable error) {
         checkHubThread();
@@ -325,6 +350,8 @@ public final class Hub {
     /**
      * Blocks the calling greenlet for at least {@code nanos} (gevent's {@code sleep}); 0 or less
      * yields to every greenlet that is already runnable and comes back after them.
+     *
+     * @param nanos how long, in nanoseconds
      */
     public void sleep(long nanos) {
         if (nanos <= 0) {
@@ -362,6 +389,8 @@ public final class Hub {
     /**
      * Announces that the calling code waits for a wake-up from another thread (another hub, a thread
      * pool): until the returned handle is closed, the owner never gets {@link LoopExit}.
+     *
+     * @return the handle to close when the wait is over
      */
     public AutoCloseable externalWait() {
         checkHubThread();
@@ -634,6 +663,9 @@ public final class Hub {
      * Raises {@code error} in greenlet {@code g} of this hub where it is blocked, or at its next
      * blocking point if it is busy (how kills and timeouts are delivered); a greenlet that has not
      * started dies of it without running. Safe from any thread; from another thread it is queued.
+     *
+     * @param g the greenlet
+     * @param error the exception
      */
     public void throwTo(RawGreenlet g, Throwable error) {
         java.util.Objects.requireNonNull(error, "error");
@@ -652,6 +684,8 @@ public final class Hub {
      * (it was busy or in a JDK call and has not reached a blocking point since); its interrupt goes
      * with it when {@code g} is the caller. Hub thread only.
      *
+     * @param g the greenlet
+     * @param error the exception
      * @return whether it was still pending
      */
     public boolean withdrawThrow(RawGreenlet g, Throwable error) {
@@ -665,6 +699,9 @@ public final class Hub {
      * Reports an error the hub caught (gevent's {@code handle_error}): logged once at ERROR through
      * SLF4J, or, when no SLF4J provider is bound, printed to standard error as gevent prints it (the
      * stack, then {@code <time> <greenlet> failed with <exception>}). It never kills the hub.
+     *
+     * @param context the context
+     * @param error the exception
      */
     public void handleError(Object context, Throwable error) {
         Diagnostics.error(log, error, "{} failed with {}", context, error.toString());

@@ -67,12 +67,19 @@ public class RawGreenlet {
     /**
      * A greenlet that will run {@code run} with the arguments of the first switch to it; its parent is
      * the current greenlet.
+     *
+     * @param run the function to run
      */
     public RawGreenlet(Function<Object[], Object> run) {
         this(run, getcurrent());
     }
 
-    /** A greenlet with an explicit parent (which must belong to the same hub). */
+    /**
+     * A greenlet with an explicit parent (which must belong to the same hub).
+     *
+     * @param run the function to run
+     * @param parent the parent greenlet
+     */
     public RawGreenlet(Function<Object[], Object> run, RawGreenlet parent) {
         this(Objects.requireNonNull(parent, "parent").hub, parent, Objects.requireNonNull(run, "run"));
     }
@@ -80,6 +87,9 @@ public class RawGreenlet {
     /**
      * For subclasses that override {@link #run(Object[])}: a greenlet of {@code hub} whose parent is
      * {@code parent}, or none (the hub: when it ends, control simply returns to the hub).
+     *
+     * @param hub the hub
+     * @param parent the parent greenlet
      */
     protected RawGreenlet(Hub hub, RawGreenlet parent) {
         this(hub, parent, null);
@@ -108,6 +118,8 @@ public class RawGreenlet {
     /**
      * The greenlet that created this one (gevent's {@code spawning_greenlet}): the greenlet running, or
      * the hub's main greenlet, when it was constructed; null when another thread constructed it.
+     *
+     * @return this
      */
     public final RawGreenlet spawnedBy() {
         return spawnedBy;
@@ -117,17 +129,26 @@ public class RawGreenlet {
      * Where this greenlet was created (gevent's {@code spawning_stack}), when spawn stacks are captured
      * ({@code -Dgevent4j.spawnStacks=true} or {@link Hub#captureSpawnStacks(boolean)}; off by default:
      * capturing costs a stack walk per greenlet); else an empty array.
+     *
+     * @return the stack where it was created, or an empty array
      */
     public final StackTraceElement[] spawnStack() {
         return spawnStack == null ? new StackTraceElement[0] : spawnStack.clone();
     }
 
-    /** The waiter this greenlet is parked on now, or null (running, runnable, or parked in the JDK). */
+    /**
+     * The waiter this greenlet is parked on now, or null (running, runnable, or parked in the JDK).
+     *
+     * @return the waiter, or null
+     */
     public final Waiter<?> blockedOn() {
         return blockedOn;
     }
 
-    /** The greenlet running now: inside a greenlet that greenlet, else the main greenlet of this thread's hub. */
+    /**
+     * {@return the greenlet running now: inside a greenlet that greenlet, else the main greenlet of this
+     * thread's hub}
+     */
     public static RawGreenlet getcurrent() {
         if (Hub.CURRENT.isBound()) {
             return Hub.CURRENT.get();
@@ -135,12 +156,16 @@ public class RawGreenlet {
         return Hub.current().mainGreenlet();
     }
 
-    /** The hub this greenlet runs on. */
+    /** {@return the hub this greenlet runs on} */
     public final Hub hub() {
         return hub;
     }
 
-    /** Where control and the result go when this greenlet ends; null: the hub itself. */
+    /**
+     * Where control and the result go when this greenlet ends; null: the hub itself.
+     *
+     * @return the parent, or null for the hub itself
+     */
     public final RawGreenlet parent() {
         return parent;
     }
@@ -148,6 +173,7 @@ public class RawGreenlet {
     /**
      * Changes the parent.
      *
+     * @param newParent the new parent greenlet
      * @throws IllegalArgumentException if that would make a cycle or cross hubs
      */
     public final void setParent(RawGreenlet newParent) {
@@ -162,35 +188,48 @@ public class RawGreenlet {
         this.parent = newParent;
     }
 
-    /** True once the run function returned or threw (never for the main greenlet). */
+    /** {@return true once the run function returned or threw (never for the main greenlet)} */
     public final boolean dead() {
         return dead;
     }
 
-    /** True once the greenlet was started (switched to or launched), even if its body did not run yet. */
+    /**
+     * True once the greenlet was started (switched to or launched), even if its body did not run yet.
+     *
+     * @return whether the greenlet was started (switched to or launched), even if its body did not run yet
+     */
     public final boolean started() {
         return started;
     }
 
-    /** True once the greenlet's body began running (it had its first turn). */
+    /**
+     * True once the greenlet's body began running (it had its first turn).
+     *
+     * @return whether the greenlet's body began running (it had its first turn)
+     */
     public final boolean begun() {
         return begun || main;
     }
 
-    /** True for the hub's owner thread. */
+    /**
+     * True for the hub's owner thread.
+     *
+     * @return true on success
+     */
     public final boolean isMain() {
         return main;
     }
 
-    /** True while the greenlet is started, not dead (greenlet's {@code bool(g)}). */
+    /** {@return true while the greenlet is started, not dead (greenlet's {@code bool(g)})} */
     public final boolean isActive() {
         return started && !dead;
     }
 
     /**
-     * The greenlet's body; the default calls the function given to the constructor.
+     * {@return the greenlet's body; the default calls the function given to the constructor}
      *
      * @param args the arguments of the first switch
+     * @throws Exception whatever the code run throws
      */
     protected Object run(Object[] args) throws Exception {
         if (function == null) {
@@ -203,6 +242,7 @@ public class RawGreenlet {
      * Transfers control to this greenlet (greenlet's {@code switch}): starts it with {@code args} or
      * resumes its pending {@code switchTo} with them; parks the caller until something switches back.
      *
+     * @param args the command line
      * @return what the switch back passes: null for no value, the value for one, an {@code Object[]}
      *         for several
      * @throws IllegalStateException if this greenlet is parked somewhere other than a switch (on a
@@ -217,6 +257,7 @@ public class RawGreenlet {
      * {@code throw}) and switches to it; a greenlet not started yet dies at once with it, going to
      * its parent.
      *
+     * @param error the exception
      * @return what the switch back to the caller passes
      */
     public final Object throwInto(Throwable error) {
@@ -382,6 +423,7 @@ public class RawGreenlet {
      * body never runs. Hub thread only.
      *
      * @return false if its body had begun (or it is dead already)
+     * @param error the exception
      */
     protected final boolean finishUnstarted(Throwable error) {
         hub.checkHubThread();
@@ -456,6 +498,9 @@ public class RawGreenlet {
      * Called in the dying greenlet once its run function ended. The default passes the result, or
      * the exception ({@link GreenletExit} counts as a result), to the parent with a switch; with no
      * parent an escaping exception is reported to the hub.
+     *
+     * @param result the result
+     * @param failure the exception
      */
     protected void finished(Object result, Throwable failure) {
         if (failure instanceof GreenletExit) {

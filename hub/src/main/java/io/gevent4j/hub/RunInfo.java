@@ -24,7 +24,11 @@ public final class RunInfo {
     private RunInfo() {
     }
 
-    /** The run info of every hub, as text. */
+    /**
+     * The run info of every hub, as text.
+     *
+     * @return the run info, as text
+     */
     public static String format() {
         StringBuilder b = new StringBuilder();
         b.append("gevent4j run info at ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append('\n');

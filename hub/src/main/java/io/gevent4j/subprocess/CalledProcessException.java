@@ -14,11 +14,19 @@ public class CalledProcessException extends IOException {
     private static final int STDERR_IN_MESSAGE = 500;
 
     private final transient List<String> command;
+    /** The exit status of the process. */
     private final int exitCode;
     private final transient byte[] stdout;
     private final transient byte[] stderr;
 
-    /** A failure of {@code command} with {@code exitCode}; the outputs may be null when not captured. */
+    /**
+     * A failure of {@code command} with {@code exitCode}; the outputs may be null when not captured.
+     *
+     * @param command the command and its arguments
+     * @param exitCode the exit code
+     * @param stderr what the process printed on standard error
+     * @param stdout what the process printed on standard output
+     */
     public CalledProcessException(List<String> command, int exitCode, byte[] stdout, byte[] stderr) {
         super(message(command, exitCode, stderr));
         this.command = List.copyOf(command);
@@ -39,22 +47,38 @@ public class CalledProcessException extends IOException {
         return m;
     }
 
-    /** The command that failed. */
+    /**
+     * The command that failed.
+     *
+     * @return the command and its arguments
+     */
     public List<String> command() {
         return command;
     }
 
-    /** Its exit status. */
+    /**
+     * Its exit status.
+     *
+     * @return the exit status
+     */
     public int exitCode() {
         return exitCode;
     }
 
-    /** What it wrote to its standard output, or null if that was not captured. */
+    /**
+     * What it wrote to its standard output, or null if that was not captured.
+     *
+     * @return the child's standard output
+     */
     public byte[] stdout() {
         return stdout;
     }
 
-    /** What it wrote to its standard error, or null if that was not captured. */
+    /**
+     * What it wrote to its standard error, or null if that was not captured.
+     *
+     * @return the child's standard error
+     */
     public byte[] stderr() {
         return stderr;
     }

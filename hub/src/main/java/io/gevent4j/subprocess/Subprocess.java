@@ -94,12 +94,24 @@ public final class Subprocess implements AutoCloseable {
 
     // ------------------------------------------------------------------ starting
 
-    /** Starts {@code command} with every standard stream piped. */
+    /**
+     * Starts {@code command} with every standard stream piped.
+     *
+     * @param command the command and its arguments
+     * @return this
+     * @throws IOException if an I/O error occurs
+     */
     public static Subprocess start(String... command) throws IOException {
         return start(new ProcessBuilder(command));
     }
 
-    /** Starts {@code command} with every standard stream piped. */
+    /**
+     * Starts {@code command} with every standard stream piped.
+     *
+     * @param command the command and its arguments
+     * @return this
+     * @throws IOException if an I/O error occurs
+     */
     public static Subprocess start(List<String> command) throws IOException {
         return start(new ProcessBuilder(command));
     }
@@ -110,6 +122,8 @@ public final class Subprocess implements AutoCloseable {
      * {@link #stdin()}, {@link #stdout()}, {@link #stderr()}. The builder is not modified.
      *
      * @throws IOException as {@link ProcessBuilder#start()} does (no such program, no permission...)
+     * @param builder the command, its directory, environment and redirects
+     * @return this
      */
     public static Subprocess start(ProcessBuilder builder) throws IOException {
         Objects.requireNonNull(builder, "builder");
@@ -223,6 +237,8 @@ public final class Subprocess implements AutoCloseable {
      * {@code check_output}); its standard input is closed at once and its standard error captured.
      *
      * @throws CalledProcessException if it exits with a non-zero status
+     * @param command the command and its arguments
+     * @return what the command printed on its standard output
      */
     public static byte[] checkOutput(String... command) throws IOException {
         return checkOutput(new ProcessBuilder(command), null);
@@ -234,6 +250,8 @@ public final class Subprocess implements AutoCloseable {
      * @param timeout null: no limit
      * @throws CalledProcessException   if it exits with a non-zero status
      * @throws TimeoutExpiredException if it runs longer than {@code timeout} (it is killed first)
+     * @param builder the command, its directory, environment and redirects
+     * @return what the command printed on its standard output
      */
     public static byte[] checkOutput(ProcessBuilder builder, Duration timeout) throws IOException {
         return run(builder, null, timeout).check().stdout();
@@ -246,6 +264,9 @@ public final class Subprocess implements AutoCloseable {
      *
      * @param timeout null: no limit
      * @throws TimeoutExpiredException if it runs longer than {@code timeout} (it is killed and reaped first)
+     * @param builder the command, its directory, environment and redirects
+     * @param input what to write to the child's standard input
+     * @return the result
      */
     public static Result run(ProcessBuilder builder, byte[] input, Duration timeout) throws IOException {
         try (Subprocess p = start(builder)) {
@@ -262,6 +283,10 @@ public final class Subprocess implements AutoCloseable {
     /**
      * Runs {@code command} with the standard streams of this JVM and returns its exit status (gevent's
      * {@code call}).
+     *
+     * @param command the command and its arguments
+     * @return the result
+     * @throws IOException if an I/O error occurs
      */
     public static int call(String... command) throws IOException {
         try (Subprocess p = start(new ProcessBuilder(command).inheritIO())) {
@@ -271,27 +296,47 @@ public final class Subprocess implements AutoCloseable {
 
     // ------------------------------------------------------------------ the process
 
-    /** The command line it was started with. */
+    /**
+     * The command line it was started with.
+     *
+     * @return the command and its arguments
+     */
     public List<String> command() {
         return command;
     }
 
-    /** The operating system's process id. */
+    /**
+     * The operating system's process id.
+     *
+     * @return the process id
+     */
     public long pid() {
         return process.pid();
     }
 
-    /** The JDK's process (its streams are empty where this object holds the pipes). */
+    /**
+     * The JDK's process (its streams are empty where this object holds the pipes).
+     *
+     * @return the JDK's process
+     */
     public Process process() {
         return process;
     }
 
-    /** True while the process runs. */
+    /**
+     * True while the process runs.
+     *
+     * @return whether the process runs
+     */
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    /** The exit status if it has exited, else null (gevent's {@code poll}). */
+    /**
+     * The exit status if it has exited, else null (gevent's {@code poll}).
+     *
+     * @return the exit status, or null while it runs
+     */
     public Integer poll() {
         return process.isAlive() ? null : process.exitValue();
     }
@@ -299,6 +344,8 @@ public final class Subprocess implements AutoCloseable {
     /**
      * Waits for the process to exit and returns its status (128 + the signal number if a signal killed
      * it), parking the calling greenlet.
+     *
+     * @return the exit status
      */
     public int waitFor() {
         if (!exit.isDone()) {
@@ -311,6 +358,7 @@ public final class Subprocess implements AutoCloseable {
      * Waits at most {@code timeout} for the process to exit.
      *
      * @return true if it exited (then {@link #poll()} has its status)
+     * @param timeout how long to wait at most
      */
     public boolean waitFor(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -334,6 +382,7 @@ public final class Subprocess implements AutoCloseable {
      * of file. Unbuffered: wrap it in a {@link java.io.BufferedOutputStream} for many small writes.
      *
      * @throws IllegalStateException if standard input is not piped
+     * @return the child's standard input
      */
     public OutputStream stdin() {
         return piped(stdin, "stdin").outputStream();
@@ -343,6 +392,7 @@ public final class Subprocess implements AutoCloseable {
      * The process's standard output; reads park until it writes (or ends: -1).
      *
      * @throws IllegalStateException if standard output is not piped
+     * @return the child's standard output
      */
     public InputStream stdout() {
         return piped(stdout, "stdout").inputStream();
@@ -352,6 +402,7 @@ public final class Subprocess implements AutoCloseable {
      * The process's standard error.
      *
      * @throws IllegalStateException if standard error is not piped (or merged into standard output)
+     * @return the child's standard error
      */
     public InputStream stderr() {
         return piped(stderr, "stderr").inputStream();
@@ -367,6 +418,10 @@ public final class Subprocess implements AutoCloseable {
     /**
      * Writes {@code input} (null: nothing) to standard input and closes it, reads standard output and
      * error to their end at the same time, and waits for the exit (gevent's {@code communicate}).
+     *
+     * @param input what to write to the child's standard input
+     * @return what the child printed on its standard output and error
+     * @throws IOException if an I/O error occurs
      */
     public Result communicate(byte[] input) throws IOException {
         return communicate(input, null);
@@ -379,6 +434,9 @@ public final class Subprocess implements AutoCloseable {
      *
      * @throws TimeoutExpiredException if the process did not finish in time
      * @throws IllegalStateException   if {@code input} is given but standard input is not piped
+     * @param input what to write to the child's standard input
+     * @param timeout how long to wait at most
+     * @return what the child printed on its standard output and error
      */
     public Result communicate(byte[] input, Duration timeout) throws IOException {
         if (!hub.inHubThread()) {
@@ -517,14 +575,27 @@ public final class Subprocess implements AutoCloseable {
     /**
      * What a finished process left (Python's {@code CompletedProcess}): its command, exit status and the
      * captured outputs (null for a stream that was not piped).
+     *
+     * @param command the command and its arguments
+     * @param exitCode the exit code
+     * @param stderr what the process printed on standard error
+     * @param stdout what the process printed on standard output
      */
     public record Result(List<String> command, int exitCode, byte[] stdout, byte[] stderr) {
-        /** Standard output as UTF-8 text (empty if not captured). */
+        /**
+         * Standard output as UTF-8 text (empty if not captured).
+         *
+         * @return the standard output, as text
+         */
         public String stdoutText() {
             return stdout == null ? "" : new String(stdout, StandardCharsets.UTF_8);
         }
 
-        /** Standard error as UTF-8 text (empty if not captured). */
+        /**
+         * Standard error as UTF-8 text (empty if not captured).
+         *
+         * @return the standard error, as text
+         */
         public String stderrText() {
             return stderr == null ? "" : new String(stderr, StandardCharsets.UTF_8);
         }
@@ -533,6 +604,7 @@ public final class Subprocess implements AutoCloseable {
          * Returns this result if the exit status is 0 (Python's {@code check_returncode}).
          *
          * @throws CalledProcessException otherwise
+         * @return this process, once it exited with 0
          */
         public Result check() throws CalledProcessException {
             if (exitCode != 0) {

@@ -16,19 +16,32 @@ public class TimeoutExpiredException extends IOException {
     private final transient List<String> command;
     private final transient Duration timeout;
 
-    /** {@code command} was still running after {@code timeout}. */
+    /**
+     * {@code command} was still running after {@code timeout}.
+     *
+     * @param command the command and its arguments
+     * @param timeout how long to wait at most
+     */
     public TimeoutExpiredException(List<String> command, Duration timeout) {
         super("command " + command + " timed out after " + timeout.toMillis() + " ms");
         this.command = List.copyOf(command);
         this.timeout = timeout;
     }
 
-    /** The command. */
+    /**
+     * The command.
+     *
+     * @return the command and its arguments
+     */
     public List<String> command() {
         return command;
     }
 
-    /** The time it was given. */
+    /**
+     * The time it was given.
+     *
+     * @return the timeout
+     */
     public Duration timeout() {
         return timeout;
     }

@@ -52,8 +52,13 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         this.loop = loop;
     }
 
+    /**
+     * Each backend's source is made by a static method of its own class: verifying this method then
+     * never loads {@code EpollSource} or {@code KQueueSource}, so a class path without the other
+     * system's Netty jars (no kqueue on Linux, no epoll on macOS) works.
+     */
     static IoSource forFd(Loop loop, int fd) {
-        return loop.backend() == Backend.KQUEUE ? new KQueueSource(loop, fd) : new EpollSource(loop, fd);
+        return loop.backend() == Backend.KQUEUE ? KQueueSource.create(loop, fd) : EpollSource.create(loop, fd);
     }
 
     static IoSource forChannel(Loop loop, SelectableChannel ch) {
@@ -282,9 +287,13 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
     static final class EpollSource extends FdSource implements EpollIoHandle {
         private final FileDescriptor descriptor;
 
-        EpollSource(Loop loop, int fd) {
+        private EpollSource(Loop loop, int fd) {
             super(loop, fd);
             this.descriptor = new FileDescriptor(fd);
+        }
+
+        static IoSource create(Loop loop, int fd) {
+            return new EpollSource(loop, fd);
         }
 
         @Override
@@ -334,8 +343,12 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         private static final short EV_DELETE = 0x2;
         private static final short EV_ENABLE = 0x4;
 
-        KQueueSource(Loop loop, int fd) {
+        private KQueueSource(Loop loop, int fd) {
             super(loop, fd);
+        }
+
+        static IoSource create(Loop loop, int fd) {
+            return new KQueueSource(loop, fd);
         }
 
         @Override

@@ -5,10 +5,6 @@ import io.gevent4j.loop.internal.Diagnostics;
 import io.gevent4j.loop.internal.LoopOwner;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.kqueue.KQueueIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,6 +125,7 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * A loop on the given backend owned by the calling thread.
      *
+     * @param backend the backend
      * @throws IllegalStateException if the backend does not load on this machine
      */
     public Loop(Backend backend) {
@@ -138,17 +135,12 @@ public final class Loop implements Executor, AutoCloseable {
         }
         this.owner = Carrier.current();
         this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
-        IoHandlerFactory factory = switch (backend) {
-            case EPOLL -> EpollIoHandler.newFactory();
-            case KQUEUE -> KQueueIoHandler.newFactory();
-            case NIO -> NioIoHandler.newFactory();
-        };
-        this.handler = factory.newHandler(new OwnerExecutor());
+        this.handler = backend.ioHandlerFactory().newHandler(new OwnerExecutor());
         this.handler.initialize();
         this.now = System.nanoTime();
     }
 
-    /** The kernel poller this loop uses. */
+    /** {@return the kernel poller this loop uses} */
     public Backend backend() {
         return backend;
     }
@@ -156,6 +148,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * The platform thread that owns this loop now: the creating thread, or, for the loop of a hub whose
      * greenlets run on a carrier thread, whichever of the hub's owner and carrier runs at the moment.
+     *
+     * @return the owner thread
      */
     public Thread owner() {
         return owner;
@@ -165,7 +159,11 @@ public final class Loop implements Executor, AutoCloseable {
         LoopOwner.install((loop, thread) -> loop.owner = Objects.requireNonNull(thread, "thread"));
     }
 
-    /** True when the caller runs on the owner thread (directly or as a virtual thread mounted on it). */
+    /**
+     * True when the caller runs on the owner thread (directly or as a virtual thread mounted on it).
+     *
+     * @return whether the caller runs on the owner thread (directly or as a virtual thread mounted on it)
+     */
     public boolean inLoopThread() {
         return Carrier.current() == owner;
     }
@@ -187,15 +185,23 @@ public final class Loop implements Executor, AutoCloseable {
     // ---------------------------------------------------------------- watchers
 
     /**
-     * A timer firing {@code after} from its start and then every {@code repeat} (0: once).
+     * {@return a timer firing {@code after} from its start and then every {@code repeat} (0: once)}
      *
+     * @param after the delay before the first expiry
+     * @param repeat the interval after that (0: once)
+     * @param unit the unit of {@code after} and {@code repeat}
      * @throws IllegalArgumentException on a negative delay
      */
     public TimerWatcher timer(long after, long repeat, TimeUnit unit) {
         return timer(unit.toNanos(after), unit.toNanos(repeat));
     }
 
-    /** A timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}. */
+    /**
+     * {@return a timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}}
+     *
+     * @param afterNanos the delay before the first expiry, in nanoseconds
+     * @param repeatNanos the interval after that (0: once), in nanoseconds
+     */
     public TimerWatcher timer(long afterNanos, long repeatNanos) {
         checkThread();
         checkOpen();
@@ -203,10 +209,12 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * An I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both. Several watchers
-     * may watch one descriptor. The loop never closes the descriptor; close the watchers before closing
-     * the descriptor.
+     * {@return an I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both} Several
+     * watchers may watch one descriptor. The loop never closes the descriptor; close the watchers before
+     * closing the descriptor.
      *
+     * @param fd the file descriptor
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws UnsupportedOperationException on the NIO backend, which watches channels instead
      * @throws IllegalArgumentException on a negative descriptor or an empty or unknown event mask
      */
@@ -226,9 +234,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * An I/O watcher on a non-blocking NIO channel (NIO backend only). The loop never closes the
-     * channel.
+     * {@return an I/O watcher on a non-blocking NIO channel (NIO backend only)} The loop never closes the channel.
      *
+     * @param channel the channel
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws UnsupportedOperationException on the native backends, which watch file descriptors
      * @throws IllegalArgumentException if the channel is blocking, or the event mask is empty or unknown
      */
@@ -258,7 +267,7 @@ public final class Loop implements Executor, AutoCloseable {
         ioSources.remove(src.key());
     }
 
-    /** Number of descriptors or channels with at least one open watcher (for leak checks). */
+    /** {@return the number of descriptors or channels with at least one open watcher (for leak checks)} */
     public int ioSourceCount() {
         checkThread();
         int n = 0;
@@ -270,28 +279,28 @@ public final class Loop implements Executor, AutoCloseable {
         return n;
     }
 
-    /** A watcher run once per iteration in which nothing else was pending. */
+    /** {@return a watcher run once per iteration in which nothing else was pending} */
     public IdleWatcher idle() {
         checkThread();
         checkOpen();
         return new IdleWatcher(this);
     }
 
-    /** A watcher run at the start of every iteration, before the poll. */
+    /** {@return a watcher run at the start of every iteration, before the poll} */
     public PrepareWatcher prepare() {
         checkThread();
         checkOpen();
         return new PrepareWatcher(this);
     }
 
-    /** A watcher run at the end of every iteration, after the poll. */
+    /** {@return a watcher run at the end of every iteration, after the poll} */
     public CheckWatcher check() {
         checkThread();
         checkOpen();
         return new CheckWatcher(this);
     }
 
-    /** A watcher that other threads can trigger with {@link AsyncWatcher#send()}. */
+    /** {@return a watcher that other threads can trigger with {@link AsyncWatcher#send()}} */
     public AsyncWatcher async() {
         checkThread();
         checkOpen();
@@ -304,6 +313,7 @@ public final class Loop implements Executor, AutoCloseable {
      * Queues {@code task} to run on the loop's thread behind everything already pending (gevent's
      * {@code run_callback}). A pending callback keeps {@link #run()} running.
      *
+     * @param task the code to run
      * @return a handle that can cancel the callback before it runs
      */
     public Callback runCallback(Runnable task) {
@@ -315,9 +325,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps in
-     * its poll. Tasks from one thread run in the order that thread submitted them.
+     * {@return like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps
+     * in its poll} Tasks from one thread run in the order that thread submitted them.
      *
+     * @param task the code to run
      * @throws java.util.concurrent.RejectedExecutionException if the loop is destroyed
      */
     public Callback runCallbackThreadsafe(Runnable task) {
@@ -348,6 +359,8 @@ public final class Loop implements Executor, AutoCloseable {
      * Runs {@code task} right after the callback that is running now, before everything else that is
      * pending (a direct switch, as greenlet's {@code switch}); tasks given this way by one callback run
      * in the order given. Outside callbacks they run first when the loop next runs. Loop thread only.
+     *
+     * @param task the code to run
      */
     public void executeNext(Runnable task) {
         checkThread();
@@ -355,7 +368,11 @@ public final class Loop implements Executor, AutoCloseable {
         next.add(Objects.requireNonNull(task, "task"));
     }
 
-    /** True when {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet. */
+    /**
+     * True when {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet.
+     *
+     * @return whether {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet
+     */
     public boolean hasNext() {
         return !next.isEmpty();
     }
@@ -382,14 +399,18 @@ public final class Loop implements Executor, AutoCloseable {
         handler.wakeup();
     }
 
-    /** True when callbacks or watcher events are waiting to run. */
+    /** {@return true when callbacks or watcher events are waiting to run} */
     public boolean hasPending() {
         return !pending.isEmpty() || !next.isEmpty() || !foreign.isEmpty();
     }
 
     // ---------------------------------------------------------------- running
 
-    /** Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}. */
+    /**
+     * Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}.
+     *
+     * @return whether the loop is still alive (false when it ran out of work)
+     */
     public boolean run() {
         return run(RunMode.DEFAULT);
     }
@@ -397,6 +418,7 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Runs the loop (libev's {@code ev_run}).
      *
+     * @param mode how long to run
      * @return true if referenced watchers are still active or work is pending (the loop is "alive")
      * @throws IllegalStateException if called from another thread, on a destroyed loop, or while the
      *                               loop is already running
@@ -454,12 +476,12 @@ public final class Loop implements Executor, AutoCloseable {
         return !destroyed && alive();
     }
 
-    /** True when a referenced watcher is active or work is pending. */
+    /** {@return true when a referenced watcher is active or work is pending} */
     public boolean alive() {
         return activeRefs > 0 || !pending.isEmpty() || !next.isEmpty() || !foreign.isEmpty();
     }
 
-    /** True while {@link #run} executes on the owner thread. */
+    /** {@return true while {@link #run} executes on the owner thread} */
     public boolean isRunning() {
         return running;
     }
@@ -467,6 +489,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * The active watchers by kind ({@code timer}, {@code io}, {@code idle}, {@code prepare},
      * {@code check}, {@code async}), zeros left out. Readable from any thread (a best-effort snapshot).
+     *
+     * @return the counts by kind
      */
     public java.util.Map<String, Integer> activeWatchers() {
         java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
@@ -479,7 +503,11 @@ public final class Loop implements Executor, AutoCloseable {
         return out;
     }
 
-    /** Number of loop iterations so far (libev's {@code ev_iteration}). */
+    /**
+     * Number of loop iterations so far (libev's {@code ev_iteration}).
+     *
+     * @return the number of iterations so far
+     */
     public long iteration() {
         return iterations;
     }
@@ -500,14 +528,18 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * The loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
-     * iteration after the poll (libev's {@code ev_now}).
+     * {@return the loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
+     * iteration after the poll (libev's {@code ev_now})}
      */
     public long now() {
         return now;
     }
 
-    /** Refreshes {@link #now()} from the clock. */
+    /**
+     * Refreshes {@link #now()} from the clock.
+     *
+     * @return the new {@link #now()}
+     */
     public long updateNow() {
         return now = System.nanoTime();
     }
@@ -588,20 +620,20 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * A counter of callbacks run so far, readable from any thread (eventually up to date): a watchdog
-     * that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
-     * callback, or one greenlet, holds the loop's thread.
+     * {@return a counter of callbacks run so far, readable from any thread (eventually up to date): a
+     * watchdog that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
+     * callback, or one greenlet, holds the loop's thread}
      */
     public long progress() {
         return (long) PROGRESS.getOpaque(this);
     }
 
-    /** The callback running now, or null; readable from any thread (eventually up to date). */
+    /** {@return the callback running now, or null; readable from any thread (eventually up to date)} */
     public Runnable currentTask() {
         return (Runnable) CURRENT_TASK.getOpaque(this);
     }
 
-    /** True while the loop waits in its poller; readable from any thread (eventually up to date). */
+    /** {@return true while the loop waits in its poller; readable from any thread (eventually up to date)} */
     public boolean isPolling() {
         return (boolean) POLLING.getOpaque(this);
     }
@@ -622,6 +654,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Sets who hears about exceptions that escape callbacks: it gets the callback (or watcher) and the
      * exception. The default logs them at ERROR through SLF4J. The handler must not throw.
+     *
+     * @param handler the handler
      */
     public void setErrorHandler(BiConsumer<Object, Throwable> handler) {
         this.errorHandler = Objects.requireNonNull(handler, "handler");
@@ -642,7 +676,7 @@ public final class Loop implements Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** True after {@link #destroy()}. */
+    /** {@return true after {@link #destroy()}} */
     public boolean isDestroyed() {
         return destroyed;
     }

@@ -33,7 +33,7 @@ public abstract sealed class Watcher implements AutoCloseable
         this.loop = loop;
     }
 
-    /** The loop this watcher belongs to. */
+    /** {@return the loop this watcher belongs to} */
     public final Loop loop() {
         return loop;
     }
@@ -42,6 +42,7 @@ public abstract sealed class Watcher implements AutoCloseable
      * Starts watching; {@code callback} runs on the loop's thread each time the event happens. Starting
      * an active watcher only replaces its callback.
      *
+     * @param callback the code to run
      * @throws IllegalStateException if the watcher is closed, the loop destroyed, or the caller is
      *                               not on the loop's thread
      */
@@ -73,22 +74,26 @@ public abstract sealed class Watcher implements AutoCloseable
         }
     }
 
-    /** The callback given to the last {@link #start(Runnable)}, or null. */
+    /**
+     * The callback given to the last {@link #start(Runnable)}, or null.
+     *
+     * @return the callback, or null
+     */
     public final Runnable callback() {
         return callback;
     }
 
-    /** True between {@link #start(Runnable)} and {@link #stop()}. */
+    /** {@return true between {@link #start(Runnable)} and {@link #stop()}} */
     public final boolean isActive() {
         return active;
     }
 
-    /** True when the event happened and the callback has not run yet. */
+    /** {@return true when the event happened and the callback has not run yet} */
     public boolean isPending() {
         return pending;
     }
 
-    /** True when this watcher, while active, keeps {@link Loop#run()} from returning (the default). */
+    /** {@return true when this watcher, while active, keeps {@link Loop#run()} from returning (the default)} */
     public final boolean isRef() {
         return ref;
     }
@@ -115,7 +120,7 @@ public abstract sealed class Watcher implements AutoCloseable
         }
     }
 
-    /** True after {@link #close()}. */
+    /** {@return true after {@link #close()}} */
     public final boolean isClosed() {
         return closed;
     }

@@ -54,15 +54,12 @@ final class NativeSock implements Sock {
         }
     }
 
-    static void ensureNative() {
-        if (io.netty.channel.epoll.Epoll.isAvailable()) {
-            return;
-        }
-        io.netty.channel.kqueue.KQueue.ensureAvailability();
-    }
-
+    /*
+     * Made only for a loop on epoll or kqueue (Transport): that backend has loaded Netty's JNI library,
+     * which registers the unix-common natives used here. No backend class is named in this file, so
+     * a class path with only one system's Netty jars works.
+     */
     static NativeSock stream(boolean v6) throws IOException {
-        ensureNative();
         try {
             return new NativeSock(new Socket(Factory.stream(v6)));
         } catch (io.netty.channel.ChannelException e) {
@@ -71,7 +68,6 @@ final class NativeSock implements Sock {
     }
 
     static NativeSock dgram(boolean v6) throws IOException {
-        ensureNative();
         try {
             return new NativeSock(new Socket(Factory.dgram(v6)));
         } catch (io.netty.channel.ChannelException e) {
