@@ -192,6 +192,17 @@ public final class Gevent {
     }
 
     /**
+     * Prints the run info to standard error each time {@code signal} arrives; see
+     * {@link Signals#printRunInfoOn(String)}.
+     *
+     * @param signal the signal's name, such as {@code "USR2"}
+     * @return closing it puts back the JVM's previous handler
+     */
+    public static AutoCloseable printRunInfoOn(String signal) {
+        return Signals.printRunInfoOn(signal);
+    }
+
+    /**
      * gevent's {@code signal_handler}: runs {@code handler} in a new greenlet on each {@code signal}; see {@link Signals}.
      *
      * @param handler the code to run

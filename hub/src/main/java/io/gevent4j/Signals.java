@@ -142,6 +142,26 @@ public final class Signals {
         }
     }
 
+    /**
+     * Prints {@link Gevent#formatRunInfo()} to standard error each time {@code signal} arrives (for
+     * example {@code "USR2"}: {@code kill -USR2 <pid>}), as gevent lets a program do. It runs on the JVM's
+     * signal thread, not in a greenlet, so it works while a hub is blocked - the case it is for.
+     *
+     * @param signal the signal's name, such as {@code "USR2"}
+     * @return closing it puts back the JVM's previous handler
+     * @throws IllegalArgumentException for an unknown signal, or one the JVM keeps for itself
+     */
+    public static AutoCloseable printRunInfoOn(String signal) {
+        Object sig = SignalBridge.signal(java.util.Objects.requireNonNull(signal, "signal"));
+        Object previous = SignalBridge.handle(sig, SignalBridge.handler(Gevent::printRunInfo));
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                SignalBridge.handle(sig, previous);
+            }
+        };
+    }
+
     /** One registered handler. Thread-safe. */
     public static final class Handle implements AutoCloseable {
         private final Hub hub;

@@ -199,6 +199,7 @@ final class HttpConnection {
         boolean ok = true;
         source.bodyDeadline = body != null ? start + server.bodyTimeoutNanos() : 0;
         try {
+            server.requests.increment();
             server.handler().handle(req, resp);
             resp.finish();
             afterResponse();
@@ -306,6 +307,9 @@ final class HttpConnection {
      * reset.
      */
     private void rejectAndClose(int status, String reason, RequestHead head) throws IOException {
+        if (head == null) {
+            server.rejected.increment(); // answered before a request reached the handler
+        }
         if (server.accessLogEnabled() && access.isInfoEnabled() && head != null) {
             logAccess(head, status, 0, System.nanoTime());
         }

@@ -94,6 +94,9 @@ public final class HttpServer implements Closeable {
     private Consumer<SSLEngine> sslEngineConfigurer;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private final LongAdder handshakeFailures = new LongAdder();
+    /** Requests whose handler ran, and requests rejected before it (malformed, too large, timed out). */
+    final LongAdder requests = new LongAdder();
+    final LongAdder rejected = new LongAdder();
     private byte[] serverLine = serverLine(DEFAULT_SERVER_NAME);
     private volatile boolean stopping;
 
@@ -433,6 +436,21 @@ public final class HttpServer implements Closeable {
     /** {@return the bound address, with the real port once started} */
     public InetSocketAddress address() {
         return streamServer.address();
+    }
+
+    /** {@return the requests handed to the handler since the server was made} */
+    public long requestCount() {
+        return requests.sum();
+    }
+
+    /** {@return the requests answered with an error before any handler ran (malformed, too large, too slow)} */
+    public long rejectedCount() {
+        return rejected.sum();
+    }
+
+    /** {@return the connections accepted since the server was made} */
+    public long acceptedCount() {
+        return streamServer.acceptedCount();
     }
 
     /** {@return the connections open now (over all hubs)} */

@@ -110,7 +110,7 @@ public final class RunInfo {
 
     /** One line for a greenlet: itself, who spawned it, and what it does. */
     static String describe(RawGreenlet g) {
-        StringBuilder b = new StringBuilder(String.valueOf(g));
+        StringBuilder b = new StringBuilder(g.isMain() ? "<main greenlet>" : String.valueOf(g));
         RawGreenlet p = g.spawnedBy();
         if (p != null && !g.isMain()) {
             b.append(", spawned by ").append(p.isMain() ? "main" : p);
@@ -147,16 +147,39 @@ public final class RunInfo {
         return "running or runnable";
     }
 
+    /** The stack from its first frame outside the JDK and gevent4j (where the user's code waits or runs). */
     private static void stack(Thread t, String indent, StringBuilder b) {
         StackTraceElement[] st = t.getStackTrace();
+        int first = 0;
+        while (first < st.length && internal(st[first].getClassName())) {
+            first++;
+        }
+        if (first == st.length) {
+            first = 0; // nothing of the user's: show it all
+        }
         int shown = 0;
-        for (StackTraceElement e : st) {
+        for (int i = first; i < st.length; i++) {
+            String c = st[i].getClassName();
+            if (c.equals("io.gevent4j.Greenlet") || c.equals(RawGreenlet.class.getName())) {
+                break; // the greenlet's own entry frames: below is only the JDK starting it
+            }
             if (shown == FRAMES) {
-                b.append(indent).append("    ... ").append(st.length - FRAMES).append(" more\n");
+                b.append(indent).append("    ... ").append(st.length - i).append(" more\n");
                 break;
             }
-            b.append(indent).append("    at ").append(e).append('\n');
+            b.append(indent).append("    at ").append(st[i]).append('\n');
             shown++;
         }
+    }
+
+    private static boolean internal(String cls) {
+        if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) {
+            return true;
+        }
+        if (!cls.startsWith("io.gevent4j.")) {
+            return false;
+        }
+        String rest = cls.substring("io.gevent4j.".length());
+        return rest.indexOf('.') < 0 || rest.startsWith("hub.") || rest.startsWith("loop.") || rest.startsWith("internal.");
     }
 }

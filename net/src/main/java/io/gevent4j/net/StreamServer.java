@@ -111,6 +111,7 @@ public final class StreamServer implements Closeable {
     private boolean reusePort;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
     private volatile InetSocketAddress bound;
     private volatile boolean started;
     private volatile boolean stopped;
@@ -197,6 +198,11 @@ public final class StreamServer implements Closeable {
     /** {@return the connections being handled now, over all hubs} */
     public int connectionCount() {
         return connections.get();
+    }
+
+    /** {@return the connections accepted since the server was made, over all hubs} */
+    public long acceptedCount() {
+        return accepted.sum();
     }
 
     /** {@return true between {@link #start()} and {@link #stop}} */
@@ -441,6 +447,7 @@ public final class StreamServer implements Closeable {
         private void spawn(Socket c) {
             InetSocketAddress peer = c.remoteAddress();
             connections.incrementAndGet();
+            accepted.increment();
             Greenlet<Void> g = new Greenlet<>(hub, () -> {
                 try (c) {
                     handler.handle(c, peer);
