@@ -40,6 +40,8 @@ final class IoCore {
     boolean drained;
     /** Per-wait timeout in nanoseconds; negative: none. */
     long timeoutNanos = -1;
+    /** A stream socket's completion-based reads and writes on the io_uring loop; else null. */
+    private UringStream uring;
 
     record Extra(IoWatcher watcher, Waiter<?> waiter) {
     }
@@ -52,6 +54,15 @@ final class IoCore {
 
     boolean isClosed() {
         return closed;
+    }
+
+    /** The completion-based reads and writes of a connected stream socket on io_uring, else null. */
+    UringStream uring() {
+        UringStream u = uring;
+        if (u == null && loop.backend() == io.gevent4j.loop.Backend.IO_URING && !closed) {
+            u = uring = new UringStream(this);
+        }
+        return u;
     }
 
     void checkOpen() throws SocketException {
@@ -171,6 +182,9 @@ final class IoCore {
         }
         if (writeWatcher != null) {
             writeWatcher.close();
+        }
+        if (uring != null) {
+            uring.close();
         }
         closeFd();
     }

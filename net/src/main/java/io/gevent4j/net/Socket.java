@@ -46,6 +46,8 @@ public final class Socket implements Closeable {
     final IoCore core;
     private final Sock sock;
     private boolean connected;
+    /** io_uring: reads and writes complete in the kernel (null on epoll, kqueue, NIO). */
+    private UringStream uring;
     private InputStream in;
     private OutputStream out;
 
@@ -53,6 +55,9 @@ public final class Socket implements Closeable {
         this.core = core;
         this.sock = core.sock;
         this.connected = connected;
+        if (connected) {
+            this.uring = core.uring();
+        }
     }
 
     /** Wraps an accepted connection. */
@@ -113,6 +118,7 @@ public final class Socket implements Closeable {
                 }
             }
             s.connected = true;
+            s.uring = core.uring();
             core.timeoutNanos = nanos;
             ok = true;
             return s;
@@ -175,6 +181,9 @@ public final class Socket implements Closeable {
         if (want == 0) {
             return 0;
         }
+        if (uring != null) {
+            return uring.read(dst, want);
+        }
         if (core.drained) {
             core.drained = false;
             core.await(Loop.READ, "read");
@@ -220,6 +229,10 @@ public final class Socket implements Closeable {
      */
     public void write(ByteBuffer src) throws IOException {
         core.checkOpen();
+        if (uring != null) {
+            uring.write(src);
+            return;
+        }
         while (src.hasRemaining()) {
             if (sock.write(src) == 0) {
                 core.await(Loop.WRITE, "write");
@@ -244,6 +257,10 @@ public final class Socket implements Closeable {
      */
     public void write(ByteBuf src) throws IOException {
         core.checkOpen();
+        if (uring != null) {
+            uring.write(src);
+            return;
+        }
         while (src.isReadable()) {
             if (sock.write(src) == 0) {
                 core.await(Loop.WRITE, "write");
@@ -254,6 +271,9 @@ public final class Socket implements Closeable {
     /** Writes what fits in the send buffer now, without parking; returns the number of bytes written. */
     public int writeNonBlocking(ByteBuffer src) throws IOException {
         core.checkOpen();
+        if (uring != null && !uring.writeIdle()) {
+            return 0; // an earlier write is still in flight: bytes must not overtake it
+        }
         return sock.write(src);
     }
 

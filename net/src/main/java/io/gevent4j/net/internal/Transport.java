@@ -43,6 +43,14 @@ public final class Transport {
         }
     }
 
+    /**
+     * The exception for a failed completion-based operation: {@code negErrno} is the negated
+     * {@code errno} the kernel reported; resets and broken pipes read as {@code java.net} users know them.
+     */
+    public static IOException ioError(String op, int negErrno) {
+        return NativeSock.translate(io.netty.channel.unix.Errors.newIOException(op, negErrno));
+    }
+
     /** A non-blocking UDP socket of the family of {@code addr}. */
     public static Sock datagram(Loop loop, InetAddress addr) throws IOException {
         boolean v6 = addr instanceof Inet6Address;
