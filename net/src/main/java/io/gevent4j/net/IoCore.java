@@ -42,6 +42,8 @@ final class IoCore {
     long timeoutNanos = -1;
     /** A stream socket's completion-based reads and writes on the io_uring loop; else null. */
     private UringStream uring;
+    /** The timeout of waits, made at the first wait that has one. */
+    private SocketTimer timer;
 
     record Extra(IoWatcher watcher, Waiter<?> waiter) {
     }
@@ -54,6 +56,14 @@ final class IoCore {
 
     boolean isClosed() {
         return closed;
+    }
+
+    SocketTimer timer() {
+        SocketTimer t = timer;
+        if (t == null) {
+            t = timer = new SocketTimer(this);
+        }
+        return t;
     }
 
     /** The completion-based reads and writes of a connected stream socket on io_uring, else null. */
@@ -110,13 +120,7 @@ final class IoCore {
         }
         w.start(waiter.switchNull());
         try {
-            if (nanos < 0) {
-                waiter.get();
-            } else if (waiter.await(nanos, TimeUnit.NANOSECONDS)) {
-                waiter.get();
-            } else {
-                throw new SocketTimeoutException(op + " timed out after " + fmt(nanos));
-            }
+            timer().park(waiter, nanos, op);
         } finally {
             if (read) {
                 readWaiter = null;
@@ -185,6 +189,9 @@ final class IoCore {
         }
         if (uring != null) {
             uring.close();
+        }
+        if (timer != null) {
+            timer.close();
         }
         closeFd();
     }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The reads and writes of a {@link Socket} on the io_uring loop: each is submitted to the kernel
@@ -200,13 +199,7 @@ final class UringStream {
         if (nanos == 0) {
             throw new SocketTimeoutException(op + " would block (timeout is zero)");
         }
-        if (nanos < 0) {
-            w.get();
-        } else if (w.await(nanos, TimeUnit.NANOSECONDS)) {
-            w.get();
-        } else {
-            throw new SocketTimeoutException(op + " timed out after " + IoCore.fmt(nanos));
-        }
+        core.timer().park(w, nanos, op);
     }
 
     /** Wakes parked greenlets with "Socket closed" and cancels what is in flight. Hub thread only. */

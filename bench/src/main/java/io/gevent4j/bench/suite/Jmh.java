@@ -19,7 +19,7 @@ final class Jmh {
         OptionsBuilder b = new OptionsBuilder();
         if (quick) {
             // the switch benchmarks only, one short iteration each: a smoke figure, not a measurement
-            b.include("SwitchBench\\.(continuation|greenletParkUnpark|bareSchedulerParkUnpark|virtualThreadParkUnpark)")
+            b.include("SwitchBench\\.(greenletParkUnpark|bareSchedulerParkUnpark)")
                     .warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
                     .measurementIterations(1).measurementTime(TimeValue.seconds(1));
         } else {
