@@ -25,8 +25,12 @@ import java.nio.ByteBuffer;
  * what is in flight; the buffers stay referenced by the callbacks until the kernel is done with them.
  */
 final class UringStream {
-    /** Largest read submitted at once; also what an idle connection's read in flight holds. */
-    private static final int RBUF = 8 * 1024;
+    /**
+     * The read buffer starts small - an idle connection's read in flight holds it - and doubles, up to
+     * the largest, each time a read fills it (the peer sends more than it holds).
+     */
+    private static final int RBUF_MIN = 2 * 1024;
+    private static final int RBUF_MAX = 64 * 1024;
     private static final int WBUF = 64 * 1024;
 
     private final IoCore core;
@@ -37,6 +41,9 @@ final class UringStream {
     private int rpos;
     private int rlim;
     private boolean recvPending;
+    /** Length of the read in flight; whether the last read filled the whole buffer. */
+    private int recvLen;
+    private boolean filled;
     private boolean eofPending;
     private IOException recvError;
     private Waiter<Object> readWaiter;
@@ -84,12 +91,14 @@ final class UringStream {
                 throw e;
             }
             if (!recvPending) {
-                if (rbuf == null) {
-                    rbuf = ByteBuffer.allocateDirect(RBUF);
+                if (rbuf == null || (filled && rbuf.capacity() < RBUF_MAX && want > rbuf.capacity())) {
+                    rbuf = ByteBuffer.allocateDirect(rbuf == null ? RBUF_MIN : rbuf.capacity() * 2);
                     raddr = io.netty.channel.unix.Buffer.memoryAddress(rbuf);
                 }
+                filled = false;
                 rpos = rlim = 0;
-                cio.recv(raddr, Math.min(want, RBUF), onRecv);
+                recvLen = Math.min(want, rbuf.capacity());
+                cio.recv(raddr, recvLen, onRecv);
                 recvPending = true;
             }
             Waiter<Object> w = new Waiter<>(core.hub);
@@ -109,6 +118,7 @@ final class UringStream {
         if (res > 0) {
             rpos = 0;
             rlim = res;
+            filled = res == recvLen && recvLen == rbuf.capacity();
         } else if (res == 0) {
             eofPending = true;
         } else if (res != -CompletionIo.ECANCELED) {

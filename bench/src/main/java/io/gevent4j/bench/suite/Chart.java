@@ -33,6 +33,41 @@ final class Chart {
     private Chart() {
     }
 
+    /**
+     * Draws the chart again from a results.json of {@link RunAll} (no rerun): {@code results.json out.png}.
+     * Reads the one-object-per-line layout that {@link Report#json()} writes.
+     */
+    public static void main(String[] args) throws IOException {
+        java.util.List<RunAll.Sample> samples = new java.util.ArrayList<>();
+        java.util.Map<String, Object> meta = new java.util.LinkedHashMap<>();
+        boolean inSamples = false;
+        for (String line : java.nio.file.Files.readAllLines(Path.of(args[0]))) {
+            if (line.startsWith("  \"meta\": ")) {
+                var m = java.util.regex.Pattern.compile("\"(\\w+)\": (\"[^\"]*\"|[^,}]+)").matcher(line.substring(10));
+                while (m.find()) {
+                    meta.put(m.group(1), m.group(2).replace("\"", ""));
+                }
+            } else if (line.startsWith("  \"samples\"")) {
+                inSamples = true;
+            } else if (inSamples && line.startsWith("    {")) {
+                samples.add(new RunAll.Sample(field(line, "workload"), field(line, "server"),
+                        (int) number(line, "round"), number(line, "rate"), number(line, "cpu_us_per_op"),
+                        number(line, "p99_ms"), field(line, "note")));
+            }
+        }
+        draw(new Report(samples, new java.util.LinkedHashMap<>(), meta), Path.of(args[1]));
+    }
+
+    private static String field(String line, String name) {
+        var m = java.util.regex.Pattern.compile("\"" + name + "\": \"([^\"]*)\"").matcher(line);
+        return m.find() ? m.group(1) : "";
+    }
+
+    private static double number(String line, String name) {
+        var m = java.util.regex.Pattern.compile("\"" + name + "\": ([-0-9.eE+]+|null)").matcher(line);
+        return m.find() && !m.group(1).equals("null") ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
     static void draw(Report report, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         DefaultCategoryDataset rate = new DefaultCategoryDataset();
@@ -46,11 +81,33 @@ final class Chart {
                 cpu.addValue(r.cpuRatio(), r.server(), r.workload());
             }
         }
-        String when = report.meta.get("date") + ", " + report.meta.get("cpus") + " CPUs, load " + report.meta.get("load_average_before")
-                + ", " + report.meta.get("mode") + " mode";
+        String date = String.valueOf(report.meta.get("date"));
+        String when = date.substring(0, Math.min(16, date.length())).replace('T', ' ') + " UTC, " + report.meta.get("cpus")
+                + " CPUs, load average " + report.meta.get("load_average_before") + " at start, " + report.meta.get("mode") + " mode";
         JFreeChart top = bars("Throughput vs netty-epoll (median of " + report.meta.get("rounds") + " rounds; higher is better)",
                 rate, when);
-        JFreeChart bottom = bars("Server CPU per operation vs netty-epoll (lower is better)", cpu, String.valueOf(report.meta.get("command")));
+        JFreeChart bottom = bars("Server CPU per operation vs netty-epoll (lower is better; log scale)", cpu,
+                String.valueOf(report.meta.get("command")));
+        org.jfree.chart.axis.LogAxis log = new org.jfree.chart.axis.LogAxis("ratio to netty-epoll");
+        log.setBase(2);
+        log.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
+        log.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createStandardTickUnits());
+        double max = 1;
+        double min = 1;
+        for (int i = 0; i < cpu.getRowCount(); i++) {
+            for (int j = 0; j < cpu.getColumnCount(); j++) {
+                Number v = cpu.getValue(i, j);
+                if (v != null) {
+                    max = Math.max(max, v.doubleValue());
+                    min = Math.min(min, v.doubleValue());
+                }
+            }
+        }
+        log.setRange(Math.min(0.5, min / 1.5), Math.max(2, max * 1.5));
+        bottom.getCategoryPlot().setRangeAxis(log);
+        BarRenderer br = (BarRenderer) bottom.getCategoryPlot().getRenderer();
+        br.setBase(1.0); // bars grow from 1.0: up costs more CPU than Netty, down less
+        br.setIncludeBaseInRange(false);
         int w = 1200;
         int h = 520;
         BufferedImage img = new BufferedImage(w, 2 * h, BufferedImage.TYPE_INT_RGB);

@@ -92,6 +92,7 @@ public final class RunAll {
 
     private void run(String argLine) throws Exception {
         long t0 = System.nanoTime();
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         String loadBefore = loadAverage();
         Files.createDirectories(o.out);
         log("gevent4j comparison suite: %s mode, %d rounds, %.1f s per measurement, load average %s",
@@ -116,7 +117,7 @@ public final class RunAll {
         }
         String loadAfter = loadAverage();
         double minutes = (System.nanoTime() - t0) / 60e9;
-        Report report = new Report(samples, micro, meta(argLine, loadBefore, loadAfter, minutes));
+        Report report = new Report(samples, micro, meta(started, argLine, loadBefore, loadAfter, minutes));
         report.write(o.out);
         Chart.draw(report, o.out.resolve("results.png"));
         System.out.println();
@@ -125,9 +126,9 @@ public final class RunAll {
         System.exit(0);
     }
 
-    private Map<String, Object> meta(String argLine, String loadBefore, String loadAfter, double minutes) {
+    private Map<String, Object> meta(String started, String argLine, String loadBefore, String loadAfter, double minutes) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        m.put("date", started);
         m.put("command", "bench/run-all.sh" + (argLine.isEmpty() ? "" : " " + argLine));
         m.put("mode", o.quick ? "quick" : "full");
         m.put("rounds", o.rounds);
