@@ -2,7 +2,7 @@
 # The whole comparison suite in one command (see README "Benchmarks"):
 #
 #   bench/run-all.sh            # full: 5 rounds of 10 s, 10,000 idle connections, 1M greenlets (about 25 min)
-#   bench/run-all.sh --quick    # 3 rounds of 1 s, smaller counts: checks the harness (under 3 minutes)
+#   bench/run-all.sh --quick    # 2 rounds of 1 s, smaller counts: checks the harness (under 3 minutes, also on this shared machine at load 13)
 #   bench/run-all.sh --only http,echo --rounds 3 --seconds 5
 #
 # JMH micro-benchmarks, spawn and sleep lateness, HTTP plaintext and pipelined (wrk), echo, idle

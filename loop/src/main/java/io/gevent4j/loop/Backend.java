@@ -9,8 +9,9 @@ import java.util.Locale;
  *
  * <p>{@link #auto()} picks epoll on Linux, kqueue on macOS/BSD and NIO elsewhere; the system
  * property {@code gevent4j.loop=epoll|io_uring|kqueue|nio} overrides the choice. io_uring is chosen only
- * when asked for: on this project's measurements (bench/run-all.sh, README "Benchmarks") it does not beat
- * epoll for the request/response loads a hub serves, so epoll stays the default. Asked for where it is
+ * when asked for: on this project's measurements (bench/run-all.sh, README "Benchmarks") it does not
+ * clearly beat epoll (ahead on some loads, behind on others, within the noise), it holds more memory per
+ * idle connection, and container runtimes often filter it out; so epoll stays the default. Asked for where it is
  * unavailable (an old kernel, {@code kernel.io_uring_disabled}, a seccomp filter, no native library for
  * the CPU), the loop logs one line and uses epoll instead.
  */

@@ -26,7 +26,8 @@ import java.util.function.BiConsumer;
 
 /**
  * A libev-like event loop (the shape of gevent's {@code loop} object) over one of Netty 4.2's
- * {@link IoHandler}s: epoll on Linux, kqueue on macOS, NIO elsewhere (see {@link Backend}).
+ * {@link IoHandler}s: epoll on Linux (io_uring when asked for), kqueue on macOS, NIO elsewhere (see
+ * {@link Backend}).
  *
  * <h2>Threads</h2>
  * A loop belongs to the thread that created it, its <em>owner</em>. Everything except

@@ -83,7 +83,7 @@ public final class RunAll {
                         + " (expected --quick, --rounds N, --seconds S, --out DIR, --only jmh,spawn,sleep,http,echo,idle)");
             }
         }
-        Options o = new Options(quick, rounds != null ? rounds : (quick ? 3 : 5),
+        Options o = new Options(quick, rounds != null ? rounds : (quick ? 2 : 5),
                 seconds != null ? seconds : (quick ? 1 : 10), quick ? 0.5 : 3,
                 quick ? 1_000 : 10_000, quick ? 50_000 : 1_000_000, quick ? 20_000 : 100_000,
                 out != null ? out : Path.of("bench/results"), only);
