@@ -11,6 +11,7 @@ module io.gevent4j.loop {
     requires io.netty.common;
     requires static io.netty.transport.classes.epoll;
     requires static io.netty.transport.classes.kqueue;
+    requires static io.netty.transport.classes.io_uring;
     requires io.netty.transport.unix.common;
     requires org.slf4j;
     requires jdk.jfr; // LoopIterationEvent

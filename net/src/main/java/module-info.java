@@ -7,6 +7,7 @@ module io.gevent4j.net {
     requires transitive io.netty.buffer;
     requires io.netty.transport.unix.common;
     requires static io.netty.transport.classes.epoll; // zero-copy sendfile(2) where epoll is in use
+    requires static io.netty.transport.classes.io_uring; // completion-based sockets (UringStream)
     requires org.slf4j;
 
     exports io.gevent4j.net;

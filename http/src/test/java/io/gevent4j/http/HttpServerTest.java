@@ -76,7 +76,7 @@ class HttpServerTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = io.gevent4j.loop.Backend.class, names = {"EPOLL", "NIO"})
+    @org.junit.jupiter.params.provider.EnumSource(value = io.gevent4j.loop.Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void pipelinedBodiesOnEachLoopBackend(io.gevent4j.loop.Backend backend) throws Exception {
         try (ServerRunner r = ServerRunner.start(backend, (req, resp) -> resp.send(req.method() + ":" + req.bodyString()), s -> { });
              RawClient c = new RawClient(r.port())) {

@@ -11,11 +11,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The kernel poller behind a {@link Loop}, each one of Netty 4.2's {@code IoHandler}s.
  *
  * <p>{@link #auto()} picks epoll on Linux, kqueue on macOS/BSD and NIO elsewhere; the system
- * property {@code gevent4j.loop=epoll|kqueue|nio} overrides the choice.
+ * property {@code gevent4j.loop=epoll|io_uring|kqueue|nio} overrides the choice. io_uring is chosen only
+ * when asked for: on this project's measurements (bench/run-all.sh, README "Benchmarks") it does not
+ * clearly beat epoll (ahead on some loads, behind on others, within the noise), it holds more memory per
+ * idle connection, and container runtimes often filter it out; so epoll stays the default. Asked for where it is
+ * unavailable (an old kernel, {@code kernel.io_uring_disabled}, a seccomp filter, no native library for
+ * the CPU), the loop logs one line and uses epoll instead.
  */
 public enum Backend {
     /** Linux epoll through {@code netty-transport-native-epoll}. I/O sources are file descriptors. */
     EPOLL,
+    /**
+     * Linux io_uring through {@code netty-transport-native-io_uring}. I/O sources are file descriptors:
+     * readiness watchers become one-shot {@code POLL_ADD}s, and sockets submit their reads and writes as
+     * {@code RECV}/{@code SEND} and park until the completion arrives ({@link CompletionIo}).
+     */
+    IO_URING,
     /** BSD/macOS kqueue through {@code netty-transport-native-kqueue}. I/O sources are file descriptors. */
     KQUEUE,
     /** {@code java.nio} selectors: portable. I/O sources are {@link java.nio.channels.SelectableChannel}s. */
@@ -28,6 +39,7 @@ public enum Backend {
     public boolean isAvailable() {
         return switch (this) {
             case EPOLL -> Natives.epoll();
+            case IO_URING -> Natives.ioUring();
             case KQUEUE -> Natives.kqueue();
             case NIO -> true;
         };
@@ -42,7 +54,8 @@ public enum Backend {
      * {@return the backend named by {@value #PROPERTY}, else the best available one}
      *
      * @throws IllegalArgumentException if the property names an unknown backend
-     * @throws IllegalStateException if the property names a backend that does not load here
+     * @throws IllegalStateException if the property names a backend that does not load here (io_uring
+     *                               excepted: it falls back to epoll with a warning)
      */
     public static Backend auto() {
         String forced = System.getProperty(PROPERTY);
@@ -52,7 +65,11 @@ public enum Backend {
                 b = valueOf(forced.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
-                        "-D" + PROPERTY + "=" + forced + ": expected one of epoll, kqueue, nio", e);
+                        "-D" + PROPERTY + "=" + forced + ": expected one of epoll, io_uring, kqueue, nio", e);
+            }
+            if (b == IO_URING && !b.isAvailable() && EPOLL.isAvailable()) {
+                Natives.warnFallback();
+                return EPOLL;
             }
             if (!b.isAvailable()) {
                 throw new IllegalStateException("-D" + PROPERTY + "=" + forced
@@ -91,6 +108,7 @@ public enum Backend {
     IoHandlerFactory ioHandlerFactory() {
         return switch (this) {
             case EPOLL -> Natives.epollFactory();
+            case IO_URING -> Natives.ioUringFactory();
             case KQUEUE -> Natives.kqueueFactory();
             case NIO -> NioIoHandler.newFactory();
         };
@@ -105,6 +123,12 @@ public enum Backend {
             return io.netty.channel.epoll.EpollIoHandler.newFactory();
         }
 
+        static IoHandlerFactory ioUringFactory() {
+            // our loop passes between the hub's owner and carrier threads: not a single issuer
+            return io.netty.channel.uring.IoUringIoHandler.newFactory(
+                    new io.netty.channel.uring.IoUringIoHandlerConfig().setSingleIssuer(false));
+        }
+
         static IoHandlerFactory kqueueFactory() {
             return io.netty.channel.kqueue.KQueueIoHandler.newFactory();
         }
@@ -114,6 +138,25 @@ public enum Backend {
                 return io.netty.channel.epoll.Epoll.isAvailable();
             } catch (Throwable t) {
                 return false;
+            }
+        }
+
+        static boolean ioUring() {
+            try {
+                return io.netty.channel.uring.IoUring.isAvailable();
+            } catch (Throwable t) {
+                return false;
+            }
+        }
+
+        private static volatile boolean warned;
+
+        /** One line per JVM: io_uring was asked for and is not there. */
+        static void warnFallback() {
+            if (!warned) {
+                warned = true;
+                LoggerFactory.getLogger(Backend.class).warn("-D{}=io_uring: io_uring is not available here ({}); using epoll",
+                        PROPERTY, why(IO_URING));
             }
         }
 
@@ -129,6 +172,7 @@ public enum Backend {
             try {
                 Throwable cause = switch (b) {
                     case EPOLL -> io.netty.channel.epoll.Epoll.unavailabilityCause();
+                    case IO_URING -> io.netty.channel.uring.IoUring.unavailabilityCause();
                     case KQUEUE -> io.netty.channel.kqueue.KQueue.unavailabilityCause();
                     case NIO -> null;
                 };

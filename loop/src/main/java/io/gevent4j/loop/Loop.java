@@ -23,7 +23,8 @@ import java.util.function.BiConsumer;
 
 /**
  * A libev-like event loop (the shape of gevent's {@code loop} object) over one of Netty 4.2's
- * {@link IoHandler}s: epoll on Linux, kqueue on macOS, NIO elsewhere (see {@link Backend}).
+ * {@link IoHandler}s: epoll on Linux (io_uring when asked for), kqueue on macOS, NIO elsewhere (see
+ * {@link Backend}).
  *
  * <h2>Threads</h2>
  * A loop belongs to the thread that created it, its <em>owner</em>. Everything except
@@ -63,6 +64,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Longest stretch of pending callbacks run back to back before I/O and timers are polled. */
     private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
+    /** Longest single poll while a timer is pending (a far timer is polled for again after it). */
+    private static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
 
     private final Backend backend;
     /**
@@ -136,7 +139,11 @@ public final class Loop implements Executor, AutoCloseable {
         this.owner = Carrier.current();
         this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
         this.handler = backend.ioHandlerFactory().newHandler(new OwnerExecutor());
-        this.handler.initialize();
+        if (backend == Backend.IO_URING) {
+            UringRing.initialize(handler); // see UringRing: the ring must not be bound to this thread
+        } else {
+            this.handler.initialize();
+        }
         this.now = System.nanoTime();
     }
 
@@ -261,6 +268,30 @@ public final class Loop implements Executor, AutoCloseable {
         if (events == 0 || (events & ~(READ | WRITE)) != 0) {
             throw new IllegalArgumentException("event mask must be READ, WRITE or READ|WRITE, got " + events);
         }
+    }
+
+    /**
+     * Completion-based I/O on file descriptor {@code fd}: reads and writes submitted to the kernel, each
+     * completing with a callback (io_uring backend only). The object is shared with the descriptor's
+     * {@link IoWatcher}s (one kernel registration); {@link CompletionIo#close()} it before closing the
+     * descriptor.
+     *
+     * @param fd the socket's descriptor
+     * @return the descriptor's completion I/O
+     * @throws UnsupportedOperationException if the backend is not {@link Backend#IO_URING}
+     * @throws IllegalArgumentException on a negative descriptor
+     */
+    public CompletionIo completionIo(int fd) {
+        checkThread();
+        checkOpen();
+        if (backend != Backend.IO_URING) {
+            throw new UnsupportedOperationException("completion I/O needs the io_uring loop, this one is " + backend);
+        }
+        if (fd < 0) {
+            throw new IllegalArgumentException("negative file descriptor: " + fd);
+        }
+        IoSource.UringSource src = (IoSource.UringSource) ioSources.computeIfAbsent(fd, k -> IoSource.forFd(this, fd));
+        return src.completionIo();
     }
 
     void forgetSource(IoSource src) {
@@ -725,6 +756,80 @@ public final class Loop implements Executor, AutoCloseable {
                 + ", pending=" + pending.size() + (destroyed ? ", destroyed]" : "]");
     }
 
+    /**
+     * Netty's io_uring handler registers its ring's descriptor with the kernel for the thread that
+     * initializes it ({@code IORING_REGISTER_RING_FDS}) and then enters the ring by that per-thread
+     * index. A hub's loop runs on two threads in turn (its owner, then its carrier), and from the other
+     * thread the index means nothing ({@code io_uring_enter} fails with {@code EINVAL}). So the loop
+     * makes the handler enter by the ring's plain descriptor, which every thread may use (the kernel
+     * then looks the descriptor up on each enter: a few nanoseconds).
+     */
+    private static final class UringRing {
+        private static final int IORING_ENTER_REGISTERED_RING = 16;
+
+        /**
+         * Initializes the handler on a short-lived thread: the ring descriptor Netty registers there goes
+         * away with that thread. Registered on the owner instead, it would keep the ring alive after the
+         * loop is destroyed until the owner thread ends - and with it reads still armed on buffers that
+         * the loop no longer owns.
+         */
+        static void initialize(IoHandler handler) {
+            Throwable[] failure = new Throwable[1];
+            Thread t = Thread.ofPlatform().name("gevent4j-io_uring-setup").start(() -> {
+                try {
+                    handler.initialize();
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure[0] != null) {
+                throw new IllegalStateException("io_uring handler failed to initialize", failure[0]);
+            }
+            enterByPlainFd(handler);
+        }
+
+        static void enterByPlainFd(IoHandler handler) {
+            try {
+                var ringField = handler.getClass().getDeclaredField("ringBuffer");
+                ringField.setAccessible(true);
+                Object ring = ringField.get(handler);
+                var sqField = ring.getClass().getDeclaredField("ioUringSubmissionQueue");
+                sqField.setAccessible(true);
+                Object sq = sqField.get(ring);
+                Class<?> c = sq.getClass();
+                var ringFd = c.getDeclaredField("ringFd");
+                var enterRingFd = c.getDeclaredField("enterRingFd");
+                var enterFlags = c.getDeclaredField("enterFlags");
+                ringFd.setAccessible(true);
+                enterRingFd.setAccessible(true);
+                enterFlags.setAccessible(true);
+                enterRingFd.setInt(sq, ringFd.getInt(sq));
+                enterFlags.setInt(sq, enterFlags.getInt(sq) & ~IORING_ENTER_REGISTERED_RING);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                try {
+                    handler.prepareToDestroy();
+                    handler.destroy();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw new IllegalStateException("cannot run this Netty version's io_uring handler on a hub (its insides"
+                        + " changed); use -D" + Backend.PROPERTY + "=epoll", e);
+            }
+        }
+    }
+
     /** What Netty's handler asks before and while it polls. */
     private final class Context implements IoHandlerContext {
         @Override
@@ -740,7 +845,9 @@ public final class Loop implements Executor, AutoCloseable {
         @Override
         public long delayNanos(long currentTimeNanos) {
             TimerWatcher t = timers.peek();
-            return t == null ? Long.MAX_VALUE : Math.max(0, t.deadline - currentTimeNanos);
+            // At most a day: io_uring's handler turns the delay into a timespec whose seconds it clamps to
+            // an int, so a far timer (TimerWatcher.MAX_DELAY is 73 years) would make an invalid one.
+            return t == null ? Long.MAX_VALUE : Math.min(MAX_POLL_NANOS, Math.max(0, t.deadline - currentTimeNanos));
         }
 
         @Override

@@ -38,6 +38,10 @@ final class IoCore {
     boolean drained;
     /** Per-wait timeout in nanoseconds; negative: none. */
     long timeoutNanos = -1;
+    /** A stream socket's completion-based reads and writes on the io_uring loop; else null. */
+    private UringStream uring;
+    /** The timeout of waits, made at the first wait that has one. */
+    private SocketTimer timer;
 
     record Extra(IoWatcher watcher, Waiter<?> waiter) {
     }
@@ -50,6 +54,23 @@ final class IoCore {
 
     boolean isClosed() {
         return closed;
+    }
+
+    SocketTimer timer() {
+        SocketTimer t = timer;
+        if (t == null) {
+            t = timer = new SocketTimer(this);
+        }
+        return t;
+    }
+
+    /** The completion-based reads and writes of a connected stream socket on io_uring, else null. */
+    UringStream uring() {
+        UringStream u = uring;
+        if (u == null && loop.backend() == io.gevent4j.loop.Backend.IO_URING && !closed) {
+            u = uring = new UringStream(this);
+        }
+        return u;
     }
 
     void checkOpen() throws SocketException {
@@ -85,11 +106,19 @@ final class IoCore {
         if (nanos == 0) {
             throw new SocketTimeoutException(op + " would block (timeout is zero)");
         }
-        // The one waiting idiom (gevent's wait_on_watcher); close() wakes us with hub.cancelWait.
+        // gevent's wait_on_watcher, with the socket's one reusable timer for the timeout (a keep-alive
+        // connection waits before every request: no timer is made per wait); close() wakes us with
+        // hub.cancelWait.
         if (nanos < 0) {
             hub.wait(w);
-        } else if (!hub.wait(w, nanos, TimeUnit.NANOSECONDS)) {
-            throw new SocketTimeoutException(op + " timed out after " + fmt(nanos));
+            return;
+        }
+        Waiter<Object> waiter = new Waiter<>(hub, w);
+        w.start(waiter.switchNull());
+        try {
+            timer().park(waiter, nanos, op);
+        } finally {
+            w.stop();
         }
     }
 
@@ -148,6 +177,12 @@ final class IoCore {
         }
         if (writeWatcher != null) {
             writeWatcher.close();
+        }
+        if (uring != null) {
+            uring.close();
+        }
+        if (timer != null) {
+            timer.close();
         }
         closeFd();
     }

@@ -47,6 +47,8 @@ public final class Socket implements Closeable {
     final IoCore core;
     private final Sock sock;
     private boolean connected;
+    /** io_uring: reads and writes complete in the kernel (null on epoll, kqueue, NIO). */
+    private UringStream uring;
     private InputStream in;
     private OutputStream out;
 
@@ -54,6 +56,9 @@ public final class Socket implements Closeable {
         this.core = core;
         this.sock = core.sock;
         this.connected = connected;
+        if (connected) {
+            this.uring = core.uring();
+        }
     }
 
     /** Wraps an accepted connection. */
@@ -122,6 +127,7 @@ public final class Socket implements Closeable {
                 }
             }
             s.connected = true;
+            s.uring = core.uring();
             core.timeoutNanos = nanos;
             ok = true;
             return s;
@@ -195,6 +201,9 @@ public final class Socket implements Closeable {
         if (want == 0) {
             return 0;
         }
+        if (uring != null) {
+            return uring.read(dst, want);
+        }
         if (core.drained) {
             core.drained = false;
             core.await(Loop.READ, "read");
@@ -249,6 +258,10 @@ public final class Socket implements Closeable {
      */
     public void write(ByteBuffer src) throws IOException {
         core.checkOpen();
+        if (uring != null) {
+            uring.write(src);
+            return;
+        }
         while (src.hasRemaining()) {
             if (sock.write(src) == 0) {
                 core.await(Loop.WRITE, "write");
@@ -288,6 +301,10 @@ public final class Socket implements Closeable {
      */
     public void write(ByteBuf src) throws IOException {
         core.checkOpen();
+        if (uring != null) {
+            uring.write(src);
+            return;
+        }
         while (src.isReadable()) {
             if (sock.write(src) == 0) {
                 core.await(Loop.WRITE, "write");
@@ -329,6 +346,9 @@ public final class Socket implements Closeable {
      */
     public int writeNonBlocking(ByteBuffer src) throws IOException {
         core.checkOpen();
+        if (uring != null && !uring.writeIdle()) {
+            return 0; // an earlier write is still in flight: bytes must not overtake it
+        }
         return sock.write(src);
     }
 

@@ -64,7 +64,7 @@ class SslSocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void ourClientAgainstJdkSslServerSocketWithSni(Backend backend) throws Exception {
         try (SSLServerSocket ss = (SSLServerSocket) server.getServerSocketFactory().createServerSocket(0, 50, LO)) {
             AtomicReference<String> sni = new AtomicReference<>();
@@ -103,7 +103,7 @@ class SslSocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void sendFileOverTlsArrivesWholeAtAJdkSslServer(Backend backend, @TempDir Path dir) throws Exception {
         byte[] data = new byte[2 * FileSender.CHUNK + 333]; // several chunks, many TLS records
         new java.util.Random(5).nextBytes(data);
@@ -144,7 +144,7 @@ class SslSocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void jdkSslClientAgainstOurTlsStreamServer(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             StreamServer srv = StreamServer.tls(new InetSocketAddress(LO, 0), server, (s, a) -> {

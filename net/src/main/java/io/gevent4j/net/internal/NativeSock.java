@@ -25,9 +25,14 @@ import java.util.WeakHashMap;
  * watched by the hub's epoll/kqueue through its file descriptor.
  */
 final class NativeSock implements Sock {
-    /** Heap buffers go through a direct scratch buffer of the hub thread (one operation at a time). */
+    /**
+     * Heap buffers go through a direct scratch buffer shared by the sockets of one loop: a loop runs one
+     * operation at a time, whichever of its hub's threads runs it. Looked up once per socket (accepted
+     * sockets take their listener's), not once per read.
+     */
     private static final int SCRATCH = 64 * 1024;
-    private static final Map<Thread, ByteBuffer> SCRATCHES = new WeakHashMap<>();
+    private static final Map<Object, ByteBuffer> SCRATCHES = new WeakHashMap<>();
+    private ByteBuffer scratch;
 
     private final Socket socket;
     private final int fd;
@@ -75,16 +80,22 @@ final class NativeSock implements Sock {
         }
     }
 
-    private static ByteBuffer scratch() {
-        Thread t = Carrier.current();
+    /** Shares {@code owner}'s scratch buffer (the loop the socket belongs to). */
+    void scratchOf(Object owner) {
         synchronized (SCRATCHES) {
-            ByteBuffer b = SCRATCHES.get(t);
-            if (b == null) {
-                b = ByteBuffer.allocateDirect(SCRATCH);
-                SCRATCHES.put(t, b);
-            }
-            return b.clear();
+            scratch = SCRATCHES.computeIfAbsent(owner, k -> ByteBuffer.allocateDirect(SCRATCH));
         }
+    }
+
+    private ByteBuffer scratch() {
+        ByteBuffer b = scratch;
+        if (b == null) {
+            Thread t = Carrier.current(); // a socket made without a loop: one buffer per platform thread
+            synchronized (SCRATCHES) {
+                b = SCRATCHES.computeIfAbsent(t, k -> ByteBuffer.allocateDirect(SCRATCH));
+            }
+        }
+        return b.clear();
     }
 
     /** Netty's errno exceptions turned into the ones JDK socket users know. */
@@ -279,7 +290,12 @@ final class NativeSock implements Sock {
         } catch (IOException e) {
             throw translate(e);
         }
-        return nfd < 0 ? null : new NativeSock(new Socket(nfd));
+        if (nfd < 0) {
+            return null;
+        }
+        NativeSock c = new NativeSock(new Socket(nfd));
+        c.scratch = scratch;
+        return c;
     }
 
     @Override

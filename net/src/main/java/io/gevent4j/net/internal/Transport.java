@@ -21,14 +21,19 @@ public final class Transport {
     /** A non-blocking TCP socket of the family of {@code addr} (IPv4 when null). */
     public static Sock stream(Loop loop, InetAddress addr) throws IOException {
         boolean v6 = addr instanceof Inet6Address;
-        return isNative(loop) ? NativeSock.stream(v6) : NioSock.stream(v6);
+        return isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.stream(v6);
+    }
+
+    private static NativeSock withScratch(NativeSock s, Loop loop) {
+        s.scratchOf(loop);
+        return s;
     }
 
     /** A non-blocking TCP listening socket bound to {@code local}. */
     public static Sock server(Loop loop, InetSocketAddress local, int backlog, boolean reuseAddress,
                               boolean reusePort) throws IOException {
         boolean v6 = local.getAddress() instanceof Inet6Address;
-        Sock s = isNative(loop) ? NativeSock.stream(v6) : NioSock.server(v6);
+        Sock s = isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.server(v6);
         try {
             s.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, reuseAddress);
             if (reusePort) {
@@ -43,9 +48,17 @@ public final class Transport {
         }
     }
 
+    /**
+     * The exception for a failed completion-based operation: {@code negErrno} is the negated
+     * {@code errno} the kernel reported; resets and broken pipes read as {@code java.net} users know them.
+     */
+    public static IOException ioError(String op, int negErrno) {
+        return NativeSock.translate(io.netty.channel.unix.Errors.newIOException(op, negErrno));
+    }
+
     /** A non-blocking UDP socket of the family of {@code addr}. */
     public static Sock datagram(Loop loop, InetAddress addr) throws IOException {
         boolean v6 = addr instanceof Inet6Address;
-        return isNative(loop) ? NativeSock.dgram(v6) : NioSock.dgram(v6);
+        return isNative(loop) ? withScratch(NativeSock.dgram(v6), loop) : NioSock.dgram(v6);
     }
 }
