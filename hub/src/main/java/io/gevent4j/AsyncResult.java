@@ -54,7 +54,7 @@ public final class AsyncResult<T> implements Waitable {
      * @param hub the hub
      */
     public AsyncResult(Hub hub) {
-        this.links = new Links(hub, this::ready, this);
+        this.links = new Links(hub, this);
     }
 
     /**

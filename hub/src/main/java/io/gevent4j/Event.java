@@ -45,7 +45,7 @@ public final class Event implements Waitable {
      * @param hub the hub
      */
     public Event(Hub hub) {
-        this.links = new Links(hub, this::isSet, this);
+        this.links = new Links(hub, this);
     }
 
     /** Sets the flag and wakes every waiter; does nothing if it is set already. */

@@ -80,7 +80,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     public Greenlet(Hub hub, Callable<? extends T> task) {
         super(hub, null);
         this.task = Objects.requireNonNull(task, "task");
-        this.links = new Links(hub, this::ready, this);
+        this.links = new Links(hub, this);
     }
 
     /**

@@ -53,7 +53,7 @@ public class Semaphore implements Waitable {
         this.sync = new Sync(Hub.current());
         this.sync.subject = this;
         this.waiters = sync.waitList(() -> this.counter);
-        this.links = new Links(sync.hub, this::ready, this);
+        this.links = new Links(sync.hub, this);
         this.counter = value;
     }
 

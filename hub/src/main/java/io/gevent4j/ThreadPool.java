@@ -250,12 +250,42 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
     }
 
     /** A {@link FutureTask} whose {@code get} waits cooperatively when the caller runs a hub. */
-    private static final class Task<T> extends FutureTask<T> {
+    private static final class Task<T> extends FutureTask<T> implements io.gevent4j.hub.Waitable {
         /** The linkable the cooperative getters wait on, made on the first one's hub. */
         private volatile Links links;
 
         Task(Callable<T> callable) {
             super(callable);
+        }
+
+        @Override
+        public boolean ready() {
+            return isDone();
+        }
+
+        @Override
+        public void rawlink(Runnable callback) {
+            linksOf(Hub.current()).add(callback);
+        }
+
+        @Override
+        public boolean unlink(Runnable callback) {
+            Links l = links;
+            return l != null && l.remove(callback);
+        }
+
+        private Links linksOf(Hub here) {
+            Links l = links;
+            if (l == null) {
+                synchronized (this) {
+                    l = links;
+                    if (l == null) {
+                        l = links = new Links(here, this);
+                        l.shared = true; // completed by a pool thread: the waiting hub must not give up
+                    }
+                }
+            }
+            return l;
         }
 
         @Override
@@ -287,16 +317,7 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
 
         /** @param nanos negative: no limit */
         private boolean awaitDone(long nanos) {
-            Links l = links;
-            if (l == null) {
-                synchronized (this) {
-                    l = links;
-                    if (l == null) {
-                        l = links = new Links(Hub.current(), this::isDone, this);
-                        l.shared = true; // completed by a pool thread: the waiting hub must not give up
-                    }
-                }
-            }
+            Links l = linksOf(Hub.current());
             if (isDone()) {
                 return true;
             }
