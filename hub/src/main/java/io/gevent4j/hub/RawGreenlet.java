@@ -36,6 +36,8 @@ public class RawGreenlet {
     private RawGreenlet parent;
     private final Function<Object[], Object> function;
     private final boolean main;
+    /** A virtual thread the hub did not start, adopted at its first turn (see {@link Hub}). */
+    private boolean adopted;
     /** The virtual thread; for the main greenlet, the owner thread. */
     volatile Thread thread;
     private volatile boolean started;
@@ -93,12 +95,42 @@ public class RawGreenlet {
         this.main = false;
     }
 
-    /** The greenlet running now: inside a greenlet that greenlet, else the main greenlet of this thread's hub. */
+    /**
+     * The greenlet running now: inside a greenlet that greenlet (also in a virtual thread the hub adopted,
+     * see {@link Hub}), else the main greenlet of this thread's hub.
+     */
     public static RawGreenlet getcurrent() {
-        if (Hub.CURRENT.isBound()) {
-            return Hub.CURRENT.get();
+        RawGreenlet g = Hub.currentGreenlet();
+        if (g != null) {
+            return g;
         }
         return Hub.current().mainGreenlet();
+    }
+
+    /** The greenlet of a virtual thread that runs on {@code hub} without the hub having started it. */
+    static RawGreenlet adopt(Hub hub, Thread thread) {
+        RawGreenlet g = new RawGreenlet(hub, null, null);
+        g.adopted = true;
+        g.thread = thread;
+        g.started = true;
+        g.begun = true;
+        return g;
+    }
+
+    /** The adopted greenlet's thread ended. */
+    final void adoptedThreadEnded() {
+        pendingThrow = null;
+        dead = true;
+    }
+
+    /**
+     * True for the greenlet of a virtual thread the hub did not start ({@code Thread.ofVirtual()}, a
+     * virtual-thread executor, a structured-concurrency fork inside a greenlet): it has no run
+     * function, it cannot be switched to, its outcome goes wherever the JDK sends it (a {@code Future},
+     * the thread's uncaught-exception handler), and {@code Thread.interrupt()} ends its waits on the hub.
+     */
+    public final boolean isAdopted() {
+        return adopted;
     }
 
     /** The hub this greenlet runs on. */
@@ -443,6 +475,6 @@ public class RawGreenlet {
     public String toString() {
         String state = isMain() ? "main" : dead ? "dead" : started ? "started" : "new";
         return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this)) + "["
-                + state + "]";
+                + state + (adopted ? ", adopted " + thread : "") + "]";
     }
 }

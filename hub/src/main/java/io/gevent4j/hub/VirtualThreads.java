@@ -1,33 +1,37 @@
 package io.gevent4j.hub;
 
-import java.lang.reflect.Constructor;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadFactory;
 
 /**
- * Makes virtual threads whose scheduler is a given {@link Executor}. JDK 25 has no public API for
- * that; {@code java.lang.ThreadBuilders$VirtualThreadBuilder} has a package-private constructor taking
- * the executor, reachable only with {@value #FLAG}. Without the flag the first use throws an
- * exception that names it.
+ * Makes virtual threads whose scheduler is a given {@link Executor}, and tells which virtual thread a
+ * continuation task handed to such a scheduler belongs to. JDK 25 has no public API for either:
+ * {@code java.lang.ThreadBuilders.newVirtualThread(Executor, String, int, Runnable)} is package-private,
+ * reachable only with {@value #FLAG}, and the task the JDK submits to a scheduler is its private
+ * {@code VirtualThread::runContinuation}, whose only captured value is the thread. Without the flag the
+ * first use throws an exception that names it.
  */
 final class VirtualThreads {
     static final String FLAG = "--add-opens java.base/java.lang=ALL-UNNAMED";
 
-    private static final Constructor<?> BUILDER;
+    private static final MethodHandle NEW_THREAD;
     private static final Throwable FAILURE;
 
     static {
-        Constructor<?> c = null;
+        MethodHandle h = null;
         Throwable failure = null;
         try {
-            Class<?> cls = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder");
-            c = cls.getDeclaredConstructor(Executor.class);
-            c.setAccessible(true);
+            Class<?> builders = Class.forName("java.lang.ThreadBuilders");
+            MethodHandles.Lookup l = MethodHandles.privateLookupIn(builders, MethodHandles.lookup());
+            h = l.findStatic(builders, "newVirtualThread", MethodType.methodType(Thread.class,
+                    Executor.class, String.class, int.class, Runnable.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
-            c = null;
             failure = e;
         }
-        BUILDER = c;
+        NEW_THREAD = h;
         FAILURE = failure;
     }
 
@@ -36,25 +40,65 @@ final class VirtualThreads {
 
     /** True when greenlets can be made in this JVM. */
     static boolean available() {
-        return BUILDER != null;
+        return NEW_THREAD != null;
     }
 
     /**
-     * A factory of unstarted virtual threads scheduled by {@code scheduler}.
+     * A new unstarted, unnamed virtual thread running {@code task}, scheduled by {@code scheduler};
+     * it inherits inheritable thread locals, as {@code Thread.ofVirtual()} does. Virtual threads it
+     * creates inherit {@code scheduler} (the JDK gives a child the scheduler of the virtual thread that
+     * created it).
      *
      * @throws IllegalStateException naming the missing JVM flag
      */
-    static ThreadFactory factory(Executor scheduler) {
-        if (BUILDER == null) {
+    static Thread newThread(Executor scheduler, Runnable task) {
+        if (NEW_THREAD == null) {
             throw new IllegalStateException("gevent4j greenlets are virtual threads scheduled by their hub, which "
                     + "needs the JVM flag: " + FLAG + " (add it to the java command line, or to "
                     + "JDK_JAVA_OPTIONS)", FAILURE);
         }
         try {
-            Thread.Builder.OfVirtual builder = (Thread.Builder.OfVirtual) BUILDER.newInstance(scheduler);
-            return builder.factory();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create a virtual thread builder with a custom scheduler", e);
+            return (Thread) NEW_THREAD.invokeExact(scheduler, (String) null, 0, task);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot create a virtual thread with a custom scheduler", e);
+        }
+    }
+
+    /** Per task class: the getter of its captured virtual thread, or null when it has none. */
+    private static final ClassValue<MethodHandle> THREAD_FIELD = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> type) {
+            for (Field f : type.getDeclaredFields()) {
+                if (Thread.class.isAssignableFrom(f.getType())) {
+                    try {
+                        f.setAccessible(true);
+                        return MethodHandles.lookup().unreflectGetter(f)
+                                .asType(MethodType.methodType(Thread.class, Object.class));
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        return null;
+                    }
+                }
+            }
+            return null;
+        }
+    };
+
+    /**
+     * The virtual thread whose continuation {@code task} (as the JDK submits it to a scheduler) runs,
+     * or null if it cannot be told.
+     */
+    static Thread threadOf(Runnable task) {
+        MethodHandle getter = THREAD_FIELD.get(task.getClass());
+        if (getter == null) {
+            return null;
+        }
+        try {
+            Thread t = (Thread) getter.invokeExact((Object) task);
+            return t != null && t.isVirtual() ? t : null;
+        } catch (Throwable e) {
+            return null;
         }
     }
 }
