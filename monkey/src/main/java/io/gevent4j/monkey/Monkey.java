@@ -258,7 +258,10 @@ public final class Monkey {
     private record ImplFactory(boolean server) implements SocketImplFactory {
         @Override
         public SocketImpl createSocketImpl() {
-            return GreenSocketImpl.inGreenlet() ? new GreenSocketImpl(server) : PlatformSockets.create(server);
+            if (GreenSocketImpl.inGreenlet() || !server && GreenSocketImpl.forCooperativeAccept()) {
+                return new GreenSocketImpl(server);
+            }
+            return PlatformSockets.create(server);
         }
     }
 }
