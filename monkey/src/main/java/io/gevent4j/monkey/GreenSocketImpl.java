@@ -184,7 +184,8 @@ final class GreenSocketImpl extends SocketImpl {
                     + " (the JDK made it for the connection in " + Thread.currentThread() + "; an SSLServerSocket"
                     + " created in a greenlet must accept in a greenlet)");
         }
-        Socket c = ss.accept(soTimeout);
+        ss.setTimeout(soTimeout); // SO_TIMEOUT belongs to the server socket: every acceptor uses the same
+        Socket c = ss.accept();
         g.hub = h;
         try {
             g.attach(c);

@@ -73,17 +73,7 @@ public final class ServerSocket implements Closeable {
      * @throws SocketException "Socket closed" if the server socket is closed, also while waiting
      */
     public Socket accept() throws IOException {
-        return accept(core.timeoutNanos);
-    }
-
-    /**
-     * Waits at most {@code timeout} (null: no limit) for a connection, whatever {@link #setTimeout}
-     * says; what {@code java.net.ServerSocket}'s {@code SO_TIMEOUT} is.
-     *
-     * @throws SocketTimeoutException if none arrives in time
-     */
-    public Socket accept(Duration timeout) throws IOException {
-        return accept(Socket.nanos(timeout));
+        return accept(core.timeoutNanos); // the limit of the call is the one set when it was made
     }
 
     private Socket accept(long nanos) throws IOException {
