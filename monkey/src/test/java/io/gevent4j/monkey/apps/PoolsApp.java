@@ -283,6 +283,9 @@ public class PoolsApp {
         // object, if maxWait is infinite (its default): on a hub that spin never lets the maker finish
         // (see the README: a library busy-wait). A finite maxWait makes it wait on a monitor instead.
         cfg.setMaxWait(Duration.ofSeconds(10));
+        // commons-pool2 registers an MBean per pool by default; the JVM's first platform MBean server
+        // takes a second of CPU to start, on the hub (the blocking monitor reports it). Not needed here.
+        cfg.setJmxEnabled(false);
         JedisPool pool = new JedisPool(cfg, "127.0.0.1", port, 10_000);
         int[] peak = new int[1];
         return new Client() {
