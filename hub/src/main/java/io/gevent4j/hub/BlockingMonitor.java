@@ -61,12 +61,28 @@ public final class BlockingMonitor implements AutoCloseable {
         @Override
         public String toString() {
             StringBuilder b = new StringBuilder("hub of thread '").append(hub.owner().getName())
-                    .append("' blocked for ").append(blockedFor.toMillis()).append(" ms by ").append(culprit)
+                    .append("' blocked for ").append(blockedFor.toMillis()).append(" ms by ").append(name(hub, culprit))
                     .append(" (").append(what).append(')');
-            for (StackTraceElement e : stack) {
-                b.append("\n\tat ").append(e);
+            for (int i = 0; i < stack.length; i++) {
+                String c = stack[i].getClassName();
+                if (i > 0 && (c.equals("io.gevent4j.Greenlet") || c.equals(RawGreenlet.class.getName()))) {
+                    // the greenlet's own entry frames: below them is only the JDK starting its thread
+                    b.append("\n\t... ").append(stack.length - i).append(" more (the greenlet's start)");
+                    break;
+                }
+                b.append("\n\tat ").append(stack[i]);
             }
             return b.toString();
+        }
+
+        /** The culprit as the user knows it: its greenlet (with its name), else the thread. */
+        private static String name(Hub hub, Thread culprit) {
+            for (RawGreenlet g : hub.greenlets()) {
+                if (g.thread == culprit) {
+                    return g.toString();
+                }
+            }
+            return String.valueOf(culprit);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * gevent's {@code print_run_info}: every hub of the JVM, its loop's active watchers by kind, and the
@@ -55,7 +56,9 @@ public final class RunInfo {
         if (st.watchers().isEmpty()) {
             b.append("none");
         } else {
-            st.watchers().forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
+            StringJoiner kinds = new StringJoiner(" ");
+            st.watchers().forEach((k, v) -> kinds.add(k + "=" + v));
+            b.append(kinds);
         }
         b.append('\n');
         List<RawGreenlet> all = hub.greenlets();

@@ -47,6 +47,9 @@ class BlockingMonitorTest {
             assertSame(hub, r.hub());
             assertTrue(r.blockedFor().toMillis() >= 100, r.toString());
             assertTrue(Arrays.stream(r.stack()).anyMatch(e -> e.getMethodName().contains("spin")), r.toString());
+            // the printed report names the greenlet and ends at its entry: the JDK's frames that start it are left out
+            assertTrue(r.toString().contains(" ms by <Greenlet ") && r.toString().contains(".spin(") && r.toString().contains("more (the greenlet's start)")
+                    && !r.toString().contains("java.lang.VirtualThread.run"), r.toString());
             for (int i = 1; i < reports.size(); i++) {
                 long prev = reports.get(i - 1).blockedFor().toMillis();
                 long next = reports.get(i).blockedFor().toMillis();
