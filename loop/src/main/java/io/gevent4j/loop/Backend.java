@@ -6,7 +6,8 @@ import java.util.Locale;
  * The kernel poller behind a {@link Loop}, each one of Netty 4.2's {@code IoHandler}s.
  *
  * <p>{@link #auto()} picks epoll on Linux, kqueue on macOS/BSD and NIO elsewhere; the system
- * property {@code gevent4j.loop=epoll|kqueue|nio} overrides the choice.
+ * property {@code gevent4j.loop=epoll|kqueue|nio} overrides the choice. {@link #SIM}, the simulated
+ * kernel of deterministic tests, is chosen on a thread that has one installed, and only there.
  */
 public enum Backend {
     /** Linux epoll through {@code netty-transport-native-epoll}. I/O sources are file descriptors. */
@@ -14,7 +15,14 @@ public enum Backend {
     /** BSD/macOS kqueue through {@code netty-transport-native-kqueue}. I/O sources are file descriptors. */
     KQUEUE,
     /** {@code java.nio} selectors: portable. I/O sources are {@link java.nio.channels.SelectableChannel}s. */
-    NIO;
+    NIO,
+    /**
+     * A simulated kernel ({@link io.gevent4j.loop.sim.SimKernel}): virtual clock, in-memory network, faults
+     * from a seed. Available, and picked by {@link #auto()}, on a thread with an
+     * {@linkplain io.gevent4j.loop.sim.SimKernel#install installed} kernel. I/O sources are simulated
+     * file descriptors.
+     */
+    SIM;
 
     /** The system property that forces a backend. */
     public static final String PROPERTY = "gevent4j.loop";
@@ -25,6 +33,7 @@ public enum Backend {
             case EPOLL -> Natives.epoll();
             case KQUEUE -> Natives.kqueue();
             case NIO -> true;
+            case SIM -> io.gevent4j.loop.sim.SimKernel.installed() != null;
         };
     }
 
@@ -40,6 +49,9 @@ public enum Backend {
      * @throws IllegalStateException if the property names a backend that does not load here
      */
     public static Backend auto() {
+        if (SIM.isAvailable()) {
+            return SIM; // a simulation installed its kernel on this thread: it wins over everything
+        }
         String forced = System.getProperty(PROPERTY);
         if (forced != null && !forced.isBlank()) {
             Backend b;
@@ -88,6 +100,8 @@ public enum Backend {
                     case EPOLL -> io.netty.channel.epoll.Epoll.unavailabilityCause();
                     case KQUEUE -> io.netty.channel.kqueue.KQueue.unavailabilityCause();
                     case NIO -> null;
+                    case SIM -> new IllegalStateException("no simulated kernel is installed on this thread"
+                            + " (io.gevent4j.sim.Simulation installs one)");
                 };
                 return String.valueOf(cause);
             } catch (Throwable t) {

@@ -68,6 +68,8 @@ public final class Loop implements Executor, AutoCloseable {
     private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
 
     private final Backend backend;
+    /** The simulated kernel of a {@link Backend#SIM} loop, else null. */
+    private final io.gevent4j.loop.sim.SimKernel sim;
     /**
      * The platform thread that may use the loop now. It is the creating thread unless its hub passes
      * the loop between the creating thread and the hub's carrier thread (see {@link LoopOwner}); the
@@ -134,15 +136,17 @@ public final class Loop implements Executor, AutoCloseable {
             throw new IllegalStateException(backend + " is not available on this machine");
         }
         this.owner = Carrier.current();
+        this.sim = backend == Backend.SIM ? io.gevent4j.loop.sim.SimKernel.installed() : null;
         this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
         IoHandlerFactory factory = switch (backend) {
             case EPOLL -> EpollIoHandler.newFactory();
             case KQUEUE -> KQueueIoHandler.newFactory();
             case NIO -> NioIoHandler.newFactory();
+            case SIM -> sim.attach(this);
         };
         this.handler = factory.newHandler(new OwnerExecutor());
         this.handler.initialize();
-        this.now = System.nanoTime();
+        this.now = nanoTime();
     }
 
     /** The kernel poller this loop uses. */
@@ -426,7 +430,7 @@ public final class Loop implements Executor, AutoCloseable {
                 pollMayBlock = mode != RunMode.NOWAIT;
                 poll();
                 pollMayBlock = false;
-                now = System.nanoTime();
+                now = nanoTime();
                 expireTimers();
                 if (!idles.isEmpty() && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()) {
                     fireAll(idles);
@@ -474,7 +478,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * The loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
+     * The loop's cached time in nanoseconds ({@link #nanoTime()} scale), updated once per
      * iteration after the poll (libev's {@code ev_now}).
      */
     public long now() {
@@ -483,7 +487,22 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Refreshes {@link #now()} from the clock. */
     public long updateNow() {
-        return now = System.nanoTime();
+        return now = nanoTime();
+    }
+
+    /**
+     * The loop's clock: {@link System#nanoTime()}, except on {@link Backend#SIM}, where it is the
+     * simulated kernel's virtual clock. Timers run on it; code that computes a deadline for a wait on
+     * this loop (a timeout spread over several waits) must read it too, or a simulated run would mix
+     * two clocks. Safe from any thread.
+     */
+    public long nanoTime() {
+        return sim == null ? System.nanoTime() : sim.nanoTime();
+    }
+
+    /** The simulated kernel this loop polls ({@link Backend#SIM}), or null for a real kernel. */
+    public io.gevent4j.loop.sim.SimKernel sim() {
+        return sim;
     }
 
     private void fireAll(ArrayList<? extends Watcher> list) {
@@ -524,6 +543,9 @@ public final class Loop implements Executor, AutoCloseable {
             if (!next.isEmpty()) {
                 spliceNext();
             }
+            if (sim != null) {
+                sim.charge(); // simulated time passes while code runs
+            }
             CURRENT_TASK.setOpaque(this, (Runnable) null);
             PROGRESS.setOpaque(this, progress + 1);
             if (breakRequested) {
@@ -533,7 +555,7 @@ public final class Loop implements Executor, AutoCloseable {
                 drainForeign();
             }
             if ((++count & 63) == 0) {
-                long n = System.nanoTime();
+                long n = nanoTime();
                 if (start == 0) {
                     start = n;
                 } else if (n - start > BATCH_NANOS) {
