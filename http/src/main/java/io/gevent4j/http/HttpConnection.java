@@ -55,6 +55,8 @@ final class HttpConnection {
 
     private final HttpServer server;
     private final Transport socket;
+    /** The hub's loop: deadlines are measured on its clock (virtual under simulation). */
+    private final io.gevent4j.loop.Loop loop;
     private final InetSocketAddress remote;
     private final HttpInput input;
     private final Source source;
@@ -67,6 +69,7 @@ final class HttpConnection {
     HttpConnection(HttpServer server, Transport socket, InetSocketAddress remote) {
         this.server = server;
         this.socket = socket;
+        this.loop = socket.socket().hub().loop();
         this.remote = remote;
         this.source = new Source();
         this.input = new HttpInput(source, server.maxRequestLineValue(), server.maxHeaderBytesValue());
@@ -74,6 +77,10 @@ final class HttpConnection {
 
     InetSocketAddress remoteAddress() {
         return remote;
+    }
+
+    private long nanoTime() {
+        return loop.nanoTime();
     }
 
     InetSocketAddress localAddress() {
@@ -107,7 +114,7 @@ final class HttpConnection {
                         if (server.isStopping()) {
                             return;
                         }
-                        source.deadline = System.nanoTime() + (first ? server.headerTimeoutNanos() : server.idleTimeoutNanos());
+                        source.deadline = nanoTime() + (first ? server.headerTimeoutNanos() : server.idleTimeoutNanos());
                         if (!input.awaitData()) {
                             return; // the client closed between requests
                         }
@@ -118,7 +125,7 @@ final class HttpConnection {
                         idle = false;
                     }
                 }
-                source.deadline = System.nanoTime() + server.headerTimeoutNanos();
+                source.deadline = nanoTime() + server.headerTimeoutNanos();
                 RequestHead head;
                 try {
                     head = input.readHead();
@@ -174,7 +181,7 @@ final class HttpConnection {
         Request req = new Request(this, head, body, expectContinue);
         Response resp = new Response(this, req);
         current = resp;
-        long start = System.nanoTime();
+        long start = nanoTime();
         boolean ok = true;
         source.bodyDeadline = body != null ? start + server.bodyTimeoutNanos() : 0;
         try {
@@ -237,7 +244,7 @@ final class HttpConnection {
             if (expectContinue && !req.continueSent()) {
                 return false; // the client may or may not send the body now: the stream is ambiguous
             }
-            source.deadline = System.nanoTime() + server.headerTimeoutNanos();
+            source.deadline = nanoTime() + server.headerTimeoutNanos();
             try {
                 if (!body.drain(MAX_DRAIN)) {
                     return false;
@@ -273,7 +280,7 @@ final class HttpConnection {
         String when = ZonedDateTime.now().format(ACCESS_TIME);
         access.info("{} - - [{}] \"{} {} HTTP/1.{}\" {} {} {}", remote.getAddress().getHostAddress(), when,
                 head.method(), head.target(), head.minorVersion(), status, bytes,
-                String.format(Locale.ROOT, "%.6f", (System.nanoTime() - start) / 1e9));
+                String.format(Locale.ROOT, "%.6f", (nanoTime() - start) / 1e9));
     }
 
     private static final DateTimeFormatter ACCESS_TIME =
@@ -286,7 +293,7 @@ final class HttpConnection {
      */
     private void rejectAndClose(int status, String reason, RequestHead head) throws IOException {
         if (server.accessLogEnabled() && access.isInfoEnabled() && head != null) {
-            logAccess(head, status, 0, System.nanoTime());
+            logAccess(head, status, 0, nanoTime());
         }
         log.debug("{}: answering {} ({})", remote, status, reason);
         byte[] body = (status + " " + Status.reason(status) + (reason != null && status != 500 ? ": " + reason : "")
@@ -310,7 +317,7 @@ final class HttpConnection {
         try {
             flush();
             socket.shutdownOutput();
-            source.deadline = System.nanoTime() + LINGER_NANOS;
+            source.deadline = nanoTime() + LINGER_NANOS;
             byte[] scratch = new byte[8192];
             long left = 1 << 20;
             while (left > 0) {
@@ -541,7 +548,7 @@ final class HttpConnection {
         long bodyDeadline;
 
         boolean bodyDeadlinePassed() {
-            return bodyDeadline != 0 && bodyDeadline - System.nanoTime() <= 0;
+            return bodyDeadline != 0 && bodyDeadline - nanoTime() <= 0;
         }
 
         @Override
@@ -555,13 +562,13 @@ final class HttpConnection {
         public int read(byte[] b, int off, int len) throws IOException {
             flush();
             if (deadline != 0) {
-                long left = deadline - System.nanoTime();
+                long left = deadline - nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("deadline passed");
                 }
                 socket.setTimeout(Duration.ofNanos(left));
             } else if (bodyDeadline != 0) {
-                long left = bodyDeadline - System.nanoTime();
+                long left = bodyDeadline - nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("request body not received within the body timeout");
                 }
