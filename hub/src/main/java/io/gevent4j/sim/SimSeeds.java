@@ -53,13 +53,14 @@ public final class SimSeeds {
     /** What a property test over seeds did. */
     public record Summary(String test, long seeds, List<Long> failingSeeds, long faultsInjected,
                           Map<SimKernel.Fault, Long> faultCounts, long connections, long bytes, double virtualSeconds,
-                          long wallMillis) {
+                          long wallMillis, long realWaits) {
         @Override
         public String toString() {
             return String.format(java.util.Locale.ROOT,
                     "simulation %s: %d seed(s), %d failed, %d fault(s) injected %s, %d connection(s), %d byte(s),"
-                            + " %.1f s virtual in %.1f s real", test, seeds, failingSeeds.size(), faultsInjected,
-                    faultCounts, connections, bytes, virtualSeconds, wallMillis / 1000.0);
+                            + " %.1f s virtual in %.1f s real%s", test, seeds, failingSeeds.size(), faultsInjected,
+                    faultCounts, connections, bytes, virtualSeconds, wallMillis / 1000.0,
+                    realWaits == 0 ? "" : ", " + realWaits + " wait(s) for real threads (those runs may not replay exactly)");
         }
     }
 
@@ -161,6 +162,7 @@ public final class SimSeeds {
         private long connections;
         private long bytes;
         private long virtualNanos;
+        private long realWaits;
 
         synchronized void add(Simulation.Outcome o) {
             if (o == null) {
@@ -171,11 +173,12 @@ public final class SimSeeds {
             connections += o.connections();
             bytes += o.bytes();
             virtualNanos += o.virtualNanos();
+            realWaits += o.realWaits();
         }
 
         synchronized Summary summary(String test, long seeds, List<Long> failing, long wallMillis) {
             return new Summary(test, seeds, List.copyOf(failing), faults, new EnumMap<>(counts), connections, bytes,
-                    virtualNanos / 1e9, wallMillis);
+                    virtualNanos / 1e9, wallMillis, realWaits);
         }
     }
 }

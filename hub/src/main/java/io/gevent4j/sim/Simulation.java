@@ -48,6 +48,8 @@ import java.util.SplittableRandom;
  * {@link SimSeeds#run} runs a scenario over many seeds and prints the command that replays a failing one.
  */
 public final class Simulation {
+    /** System property: how many of the last events a failure shows (default 256; raise it to debug a replay). */
+    public static final String TRACE = "gevent4j.sim.trace";
     private final long seed;
     private SimFaults faults;
     private Duration timeLimit = Duration.ofHours(1);
@@ -131,9 +133,14 @@ public final class Simulation {
     // ------------------------------------------------------------------ running
 
     /** What a run that passed did. */
+    /**
+     * What a run that passed did. {@code realWaits}: polls that had to wait for a real thread (a greenlet
+     * blocked on a JDK lock another thread held, such as a logging appender's); a run with some is correct
+     * but may not replay exactly.
+     */
     public record Outcome(long seed, SimFaults faults, long virtualNanos, long traceHash, long faultsInjected,
                           java.util.Map<SimKernel.Fault, Long> faultCounts, long connections, long bytes,
-                          long syscalls) {
+                          long syscalls, long realWaits) {
     }
 
     /**
@@ -143,7 +150,8 @@ public final class Simulation {
      */
     public Outcome run(ThrowingRunnable<?> scenario) {
         Objects.requireNonNull(scenario, "scenario");
-        SimKernel kernel = new SimKernel(seed, faults).timeLimit(saturatedNanos(timeLimit));
+        SimKernel kernel = new SimKernel(seed, faults).timeLimit(saturatedNanos(timeLimit))
+                .traceCapacity(Integer.getInteger(TRACE, 256));
         Object[] result = new Object[1];
         Thread world = Thread.ofPlatform().daemon().name("gevent4j-sim-" + seed)
                 .unstarted(() -> result[0] = world(kernel, scenario));
@@ -183,15 +191,17 @@ public final class Simulation {
             if (hub.loop().sim() != kernel) {
                 return failure(kernel, "the world's hub does not run on the simulated kernel", null);
             }
+            kernel.waitingForRealThreads(hub::greenletsOffHub);
             Greenlet<Void> root = Greenlet.of(scenario).setName("scenario seed " + seed);
             root.start();
             try {
                 root.join();
             } catch (RuntimeException | Error e) {
-                return failure(kernel, kernel.halted() ? kernel.failure() : "the hub failed", kernel.halted() ? null : e);
+                return failure(kernel, (kernel.halted() ? kernel.failure() : "the hub failed")
+                        + "\ngreenlets:\n" + greenletStacks(), kernel.halted() ? null : e);
             }
             if (kernel.halted()) {
-                return failure(kernel, kernel.failure(), null);
+                return failure(kernel, kernel.failure() + "\ngreenlets:\n" + greenletStacks(), null);
             }
             Throwable t = root.exception();
             if (t != null) {
@@ -208,7 +218,7 @@ public final class Simulation {
             }
             StringBuilder leaks = new StringBuilder();
             if (hub.liveGreenlets() != 0) {
-                leaks.append(hub.liveGreenlets()).append(" greenlet(s) still alive\n");
+                leaks.append(hub.liveGreenlets()).append(" greenlet(s) still alive:\n").append(greenletStacks());
             }
             if (kernel.openFds() != 0) {
                 leaks.append(kernel.openFds()).append(" descriptor(s) still open:\n").append(kernel.describeOpenFds());
@@ -228,7 +238,8 @@ public final class Simulation {
                         + leaks + "last events:\n" + kernel.traceTail(), null);
             }
             return new Outcome(seed, faults, kernel.elapsedNanos(), kernel.traceHash(), kernel.faultsInjected(),
-                    kernel.faultCounts(), kernel.connections(), kernel.bytesDelivered(), kernel.syscalls());
+                    kernel.faultCounts(), kernel.connections(), kernel.bytesDelivered(), kernel.syscalls(),
+                    kernel.realWaits());
         } catch (RuntimeException | Error e) {
             return failure(kernel, kernel.halted() ? kernel.failure() : "the simulation failed", kernel.halted() ? null : e);
         } finally {
@@ -242,9 +253,42 @@ public final class Simulation {
         }
     }
 
+    /**
+     * Where the greenlets are: the virtual threads of the JVM's thread dump whose stacks run gevent4j code
+     * (the world's greenlets; a failed world's greenlets stay parked, so it is also theirs).
+     */
+    static String greenletStacks() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("gevent4j-sim-threads", ".txt");
+            java.nio.file.Files.delete(f);
+            try {
+                bean.dumpThreads(f.toString(), com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+                StringBuilder b = new StringBuilder();
+                for (String block : java.nio.file.Files.readString(f).split("\\R\\R")) {
+                    String header = block.lines().findFirst().orElse("");
+                    if (header.contains(" virtual ") && block.contains("io.gevent4j.hub.RawGreenlet")) {
+                        block.lines().filter(l -> !l.contains("java.base/java.lang.VirtualThread")
+                                && !l.contains("java.base/jdk.internal.vm.Continuation")).limit(40)
+                                .forEach(l -> b.append("  ").append(l).append('\n'));
+                    }
+                }
+                return b.isEmpty() ? "  (none found in the thread dump)\n" : b.toString();
+            } finally {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (Exception | LinkageError e) {
+            return "  (no thread dump: " + e + ")\n";
+        }
+    }
+
     private SimulationFailure failure(SimKernel kernel, String why, Throwable cause) {
         if (cause != null && !why.contains(String.valueOf(cause.getMessage()))) {
             why += ": " + cause;
+        }
+        if (!why.contains("last events:")) {
+            why += "\nlast events:\n" + kernel.traceTail();
         }
         return new SimulationFailure(seed, faults, why + "\n(virtual time " + kernel.elapsedNanos() / 1e6
                 + " ms, " + kernel.faultsInjected() + " fault(s) injected: " + kernel.faultCounts() + ")", cause);

@@ -166,6 +166,46 @@ class SimulationTest {
         assertNotEquals(a, c);
     }
 
+    /**
+     * Found by the echo simulation (a run that failed once in a thousand and never on replay): a greenlet
+     * that blocks on a JDK lock held by a real thread (here a lock of our own; there a logging appender's)
+     * is woken by that thread in real time, and a poll that meanwhile jumped the virtual clock to the next
+     * timer made a join(5 s) time out. The virtual clock now waits for such greenlets.
+     */
+    @Test
+    void theVirtualClockWaitsForAGreenletBlockedOnARealThread() throws Exception {
+        java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> {
+            lock.lock();
+            held.countDown();
+            try {
+                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (!lock.hasQueuedThreads() && System.nanoTime() < end) {
+                    Thread.sleep(1); // until the greenlet waits for the lock
+                }
+                Thread.sleep(100);
+            } catch (InterruptedException ignored) {
+                // end early
+            } finally {
+                lock.unlock();
+            }
+        });
+        held.await();
+        Simulation.Outcome o = Simulation.of(13).faults(SimFaults.NONE).run(() -> {
+            Greenlet<Void> locker = Greenlet.of(() -> {
+                lock.lock(); // parks in the JDK until the real thread lets go
+                lock.unlock();
+            }).start();
+            long t0 = Hub.current().loop().nanoTime();
+            assertTrue(locker.join(Duration.ofSeconds(5)), "the greenlet got the lock within 5 s of virtual time");
+            long waited = Hub.current().loop().nanoTime() - t0;
+            assertTrue(waited < Duration.ofSeconds(1).toNanos(), "virtual time ran ahead: " + waited + " ns");
+        });
+        holder.join();
+        assertTrue(o.realWaits() > 0, "the poll waited for the real thread");
+    }
+
     @Test
     void outsideASimulationThereIsNoKernel() {
         assertThrows(IllegalStateException.class, Simulation::kernel);

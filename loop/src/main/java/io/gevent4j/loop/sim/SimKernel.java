@@ -65,7 +65,7 @@ public final class SimKernel {
     private static final int FIRST_FD = 3;
     private static final int MAX_SYN_ATTEMPTS = 6;
     private static final long SECOND = 1_000_000_000L;
-    private static final int TRACE_SIZE = 256;
+    private static final int DEFAULT_TRACE = 256;
 
     /** What the kernel did to make life hard, counted. */
     public enum Fault {
@@ -97,9 +97,13 @@ public final class SimKernel {
     private long polls;
     private long hash = 0x243F6A8885A308D3L;
     private long traced;
-    private final long[] traceWhen = new long[TRACE_SIZE];
-    private final String[] traceWhat = new String[TRACE_SIZE];
+    private long[] traceWhen = new long[DEFAULT_TRACE];
+    private String[] traceWhat = new String[DEFAULT_TRACE];
     private String failure;
+    /** Greenlets parked where only a real thread can wake them (a JDK lock held by another thread...). */
+    private java.util.function.IntSupplier waitingForRealThreads = () -> 0;
+    private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
+    private long realWaits;
 
     /** A kernel whose every decision follows from {@code seed} and {@code faults}. */
     public SimKernel(long seed, SimFaults faults) {
@@ -183,6 +187,41 @@ public final class SimKernel {
         return this;
     }
 
+    /**
+     * Tells the kernel how many greenlets wait for a real thread (its hub's
+     * {@code greenletsOffHub()}): while any does, a poll does not move the virtual clock but waits, in
+     * real time, for that thread's wake-up. Such a greenlet is outside the simulation (a JDK lock that
+     * another thread holds, a thread pool): the run stays correct but may no longer replay exactly.
+     */
+    public void waitingForRealThreads(java.util.function.IntSupplier count) {
+        this.waitingForRealThreads = Objects.requireNonNull(count, "count");
+    }
+
+    /** Polls that waited in real time for a real thread (see {@link #waitingForRealThreads}). */
+    public long realWaits() {
+        return realWaits;
+    }
+
+    boolean greenletsWaitForRealThreads() {
+        return waitingForRealThreads.getAsInt() > 0;
+    }
+
+    /** A submission from another thread: a poll waiting in real time returns. Any thread. */
+    void wakeup() {
+        wakeups.release();
+    }
+
+    /** Waits up to 10 s of real time for a wake-up from another thread; false if none came. */
+    boolean awaitRealWakeup() {
+        realWaits++;
+        try {
+            return wakeups.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Called by the loop after each callback: running code takes (virtual) time too. */
     public void charge() {
         long jitter = faults.cpuJitterNanos();
@@ -244,12 +283,24 @@ public final class SimKernel {
         return hash;
     }
 
+    /** Keeps the last {@code events} events for {@link #traceTail()} (default 256); call before the run. */
+    public SimKernel traceCapacity(int events) {
+        if (events < 1) {
+            throw new IllegalArgumentException("capacity must be positive");
+        }
+        traceWhen = new long[events];
+        traceWhat = new String[events];
+        traced = 0;
+        return this;
+    }
+
     /** The last events, oldest first, one a line, with their virtual times. */
     public String traceTail() {
         StringBuilder b = new StringBuilder();
-        long first = Math.max(0, traced - TRACE_SIZE);
+        int size = traceWhen.length;
+        long first = Math.max(0, traced - size);
         for (long i = first; i < traced; i++) {
-            int slot = (int) (i % TRACE_SIZE);
+            int slot = (int) (i % size);
             b.append(String.format(java.util.Locale.ROOT, "%12.6f ms  %s%n", (traceWhen[slot] - origin) / 1e6,
                     traceWhat[slot]));
         }
@@ -938,7 +989,7 @@ public final class SimKernel {
         h = (h ^ what.hashCode()) * 0xBF58476D1CE4E5B9L;
         h = (h ^ (((long) id << 32) | (n & 0xffffffffL))) * 0x94D049BB133111EBL;
         hash = h ^ (h >>> 31);
-        int slot = (int) (traced++ % TRACE_SIZE);
+        int slot = (int) (traced++ % traceWhen.length);
         traceWhen[slot] = now;
         traceWhat[slot] = what;
     }
@@ -1023,6 +1074,7 @@ public final class SimKernel {
         m.put("syscalls", syscalls);
         m.put("polls", polls);
         m.put("faults", faultsInjected());
+        m.put("realWaits", realWaits);
         return m;
     }
 

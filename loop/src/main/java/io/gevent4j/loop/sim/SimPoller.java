@@ -40,6 +40,15 @@ final class SimPoller implements IoHandler {
         kernel.polled();
         kernel.deliverDue();
         collect();
+        if (ready.isEmpty() && ctx.canBlock() && kernel.greenletsWaitForRealThreads()) {
+            // A greenlet is parked where only a real thread wakes it: real time passes, the virtual clock
+            // must not run ahead of it.
+            if (!kernel.awaitRealWakeup()) {
+                kernel.halt("hang: a greenlet waits for a real thread that did not wake it within 10 s (a JDK lock,"
+                        + " Thread.sleep or a thread pool: outside the simulation)");
+            }
+            return 0;
+        }
         if (ready.isEmpty() && ctx.canBlock()) {
             while (true) {
                 long now = kernel.nanoTime();
@@ -182,7 +191,7 @@ final class SimPoller implements IoHandler {
 
     @Override
     public void wakeup() {
-        // Nothing sleeps: a poll never blocks in real time.
+        kernel.wakeup(); // a poll blocks in real time only while a greenlet waits for a real thread
     }
 
     @Override
