@@ -210,12 +210,13 @@ class EchoSimTest {
     }
 
     private static void write(Socket s, byte[] payload, SplittableRandom r) throws IOException {
+        ByteBuffer direct = ByteBuffer.allocateDirect(4096);
         int off = 0;
         while (off < payload.length) {
             int n = 1 + r.nextInt(Math.min(payload.length - off, r.nextBoolean() ? 8 : 4096));
             switch (r.nextInt(4)) {
                 case 0 -> s.write(payload, off, n);
-                case 1 -> s.write(ByteBuffer.allocateDirect(n).put(payload, off, n).flip());
+                case 1 -> s.write(direct.clear().put(payload, off, Math.min(n, direct.capacity())).flip());
                 case 2 -> {
                     ByteBuf b = Unpooled.wrappedBuffer(payload, off, n);
                     s.write(b);
@@ -231,6 +232,7 @@ class EchoSimTest {
     }
 
     private static void read(Socket s, ByteArrayOutputStream got, SplittableRandom r) throws IOException {
+        ByteBuffer direct = ByteBuffer.allocateDirect(4096);
         while (true) {
             int size = 1 + r.nextInt(r.nextBoolean() ? 8 : 4096);
             int n;
@@ -243,7 +245,7 @@ class EchoSimTest {
                     }
                 }
                 case 1 -> {
-                    ByteBuffer b = r.nextBoolean() ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
+                    ByteBuffer b = r.nextBoolean() ? direct.clear().limit(size) : ByteBuffer.allocate(size);
                     n = s.read(b);
                     if (n > 0) {
                         byte[] a = new byte[n];

@@ -99,6 +99,8 @@ public final class SimKernel {
     private long traced;
     private long[] traceWhen = new long[DEFAULT_TRACE];
     private String[] traceWhat = new String[DEFAULT_TRACE];
+    private int[] traceA = new int[DEFAULT_TRACE];
+    private long[] traceN = new long[DEFAULT_TRACE];
     private String failure;
     /** Greenlets parked where only a real thread can wake them (a JDK lock held by another thread...). */
     private java.util.function.IntSupplier waitingForRealThreads = () -> 0;
@@ -290,6 +292,8 @@ public final class SimKernel {
         }
         traceWhen = new long[events];
         traceWhat = new String[events];
+        traceA = new int[events];
+        traceN = new long[events];
         traced = 0;
         return this;
     }
@@ -302,7 +306,7 @@ public final class SimKernel {
         for (long i = first; i < traced; i++) {
             int slot = (int) (i % size);
             b.append(String.format(java.util.Locale.ROOT, "%12.6f ms  %s%n", (traceWhen[slot] - origin) / 1e6,
-                    traceWhat[slot]));
+                    format(traceWhat[slot], traceA[slot], traceN[slot])));
         }
         return b.toString();
     }
@@ -536,10 +540,8 @@ public final class SimKernel {
             n = 1 + rnd.nextInt(n - 1);
         }
         s.recv.take(dst, n);
-        trace("read(" + fd + ") = " + n, s.id, n);
-        SimSocket sender = s.peer;
-        int freed = n;
-        schedule(now + s.latency, null, () -> sender.credit += freed);
+        trace("read", fd, n, s.id);
+        acknowledge(s, n);
         return n;
     }
 
@@ -578,12 +580,20 @@ public final class SimKernel {
             count(Fault.SHORT_WRITE);
             n = 1 + rnd.nextInt(n - 1);
         }
-        byte[] data = new byte[n];
-        src.get(data);
         s.credit -= n;
-        SimSocket to = s.peer;
-        trace("write(" + fd + ") = " + n, s.id, n);
-        schedule(arrival(s), null, () -> dataArrives(to, data));
+        trace("write", fd, n, s.id);
+        Segment seg = s.tail;
+        if (seg != null && !seg.arrived && seg.sentAt == now) {
+            seg.append(src, n); // written in the same instant: travels in the same segment
+        } else {
+            Segment fresh = new Segment(now, src, n);
+            s.tail = fresh;
+            SimSocket to = s.peer;
+            schedule(arrival(s), null, () -> {
+                fresh.arrived = true;
+                dataArrives(to, fresh.bytes());
+            });
+        }
         return n;
     }
 
@@ -613,8 +623,7 @@ public final class SimKernel {
             int dropped = s.recv.size();
             s.recv.clear();
             if (dropped > 0) {
-                SimSocket sender = s.peer;
-                schedule(now + s.latency, null, () -> sender.credit += dropped);
+                acknowledge(s, dropped);
             }
             trace("shutdown(" + fd + ", SHUT_RD)", s.id, 0);
         }
@@ -835,13 +844,12 @@ public final class SimKernel {
             return;
         }
         if (to.inputShut) {
-            SimSocket sender = to.peer;
-            schedule(now + to.latency, null, () -> sender.credit += data.length);
+            acknowledge(to, data.length);
             return;
         }
         to.recv.add(data);
         bytesDelivered += data.length;
-        trace(data.length + " byte(s) arrive at sock#" + to.id, to.id, data.length);
+        trace("arrive", to.id, data.length, to.id);
     }
 
     private void sendFin(SimSocket s) {
@@ -892,6 +900,51 @@ public final class SimKernel {
 
     private static InetAddress anyV6() {
         return InetAddress.ofLiteral("::");
+    }
+
+    /** Room for {@code n} more bytes reaches {@code receiver}'s peer one latency from now (reads at one instant share it). */
+    private void acknowledge(SimSocket receiver, long n) {
+        long[] ack = receiver.pendingAck;
+        if (ack != null && receiver.ackSentAt == now) {
+            ack[0] += n;
+            return;
+        }
+        long[] fresh = {n};
+        receiver.pendingAck = fresh;
+        receiver.ackSentAt = now;
+        SimSocket sender = receiver.peer;
+        schedule(now + receiver.latency, null, () -> {
+            sender.credit += fresh[0];
+            if (receiver.pendingAck == fresh) {
+                receiver.pendingAck = null;
+            }
+        });
+    }
+
+    /** Bytes sent by one endpoint in one instant, in flight together. */
+    static final class Segment {
+        final long sentAt;
+        private byte[] data;
+        private int size;
+        boolean arrived;
+
+        Segment(long sentAt, ByteBuffer src, int n) {
+            this.sentAt = sentAt;
+            this.data = new byte[Math.max(n, 64)];
+            append(src, n);
+        }
+
+        void append(ByteBuffer src, int n) {
+            if (size + n > data.length) {
+                data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, size + n));
+            }
+            src.get(data, size, n);
+            size += n;
+        }
+
+        byte[] bytes() {
+            return size == data.length ? data : java.util.Arrays.copyOf(data, size);
+        }
     }
 
     // ------------------------------------------------------------------ events and the clock
@@ -983,6 +1036,34 @@ public final class SimKernel {
         polls++;
     }
 
+    /**
+     * A hot-path event, formatted only when shown: {@code op} is "read", "write" (of descriptor {@code a},
+     * {@code n} bytes) or "arrive" ({@code n} bytes at socket {@code a}), or "poll" (descriptor {@code a}
+     * ready for mask {@code n}).
+     */
+    void trace(String op, int a, long n, int id) {
+        long h = hash;
+        h = (h ^ (now - origin)) * 0x9E3779B97F4A7C15L;
+        h = (h ^ op.hashCode() ^ ((long) a << 40)) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ (((long) id << 32) | (n & 0xffffffffL))) * 0x94D049BB133111EBL;
+        hash = h ^ (h >>> 31);
+        int slot = (int) (traced++ % traceWhen.length);
+        traceWhen[slot] = now;
+        traceWhat[slot] = op;
+        traceA[slot] = a;
+        traceN[slot] = n;
+    }
+
+    private static String format(String what, int a, long n) {
+        return switch (what) {
+            case "read" -> "read(" + a + ") = " + n;
+            case "write" -> "write(" + a + ") = " + n;
+            case "arrive" -> n + " byte(s) arrive at sock#" + a;
+            case "poll" -> "poll: fd " + a + (n == Loop.READ ? " readable" : n == Loop.WRITE ? " writable" : " readable+writable");
+            default -> what;
+        };
+    }
+
     void trace(String what, int id, long n) {
         long h = hash;
         h = (h ^ (now - origin)) * 0x9E3779B97F4A7C15L;
@@ -992,6 +1073,8 @@ public final class SimKernel {
         int slot = (int) (traced++ % traceWhen.length);
         traceWhen[slot] = now;
         traceWhat[slot] = what;
+        traceA[slot] = 0;
+        traceN[slot] = 0;
     }
 
     private long drawLatency() {

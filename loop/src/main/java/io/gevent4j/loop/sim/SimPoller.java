@@ -89,8 +89,7 @@ final class SimPoller implements IoHandler {
             Reg r = ready.get(i);
             if (r.valid && !r.stale) {
                 int mask = masks.get(i);
-                kernel.trace("poll: fd " + r.handle.fd() + (mask == Loop.READ ? " readable" : mask == Loop.WRITE
-                        ? " writable" : " readable+writable"), r.file.id, mask);
+                kernel.trace("poll", r.handle.fd(), mask, r.file.id);
                 r.handle.handle(r, new SimIoEvent(mask));
             }
         }
@@ -241,7 +240,8 @@ final class SimPoller implements IoHandler {
             int events = ((SimIoOps) ops).events();
             if (events != interest) {
                 interest = events;
-                kernel.trace("epoll_ctl(MOD, fd " + handle.fd() + ", " + events + ")", file.id, events);
+                kernel.trace(events == Loop.READ ? "epoll_ctl(MOD, READ)" : events == Loop.WRITE
+                        ? "epoll_ctl(MOD, WRITE)" : "epoll_ctl(MOD, READ|WRITE)", file.id, handle.fd());
             }
             return 0;
         }

@@ -63,6 +63,11 @@ final class SimSocket {
     /** Arrival time of the last segment this endpoint sent: segments of one direction stay in order. */
     long lastArrival;
     int synAttempts;
+    /** The last data segment this endpoint sent, while in flight: writes at the same instant join it. */
+    SimKernel.Segment tail;
+    /** Room the peer freed by reading at {@link #ackSentAt}, not delivered yet: reads at the same instant add to it. */
+    long[] pendingAck;
+    long ackSentAt;
 
     SimSocket(int id) {
         this.id = id;
