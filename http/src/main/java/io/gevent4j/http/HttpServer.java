@@ -14,8 +14,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -81,7 +81,9 @@ public final class HttpServer implements Closeable {
 
     private final HttpHandler handler;
     private final StreamServer streamServer;
-    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Open connections by arrival: stop() closes the idle ones oldest first, the same order in every run. */
+    private final ConcurrentSkipListMap<Long, HttpConnection> connections = new ConcurrentSkipListMap<>();
+    private final AtomicLong connectionIds = new AtomicLong();
     private int maxRequestLine = 8 * 1024;
     private int maxHeaderBytes = 16 * 1024;
     private long maxBodySize = 16L * 1024 * 1024;
@@ -133,11 +135,12 @@ public final class HttpServer implements Closeable {
             t = Transport.of(socket);
         }
         HttpConnection c = new HttpConnection(this, t, peer);
-        connections.add(c);
+        long id = connectionIds.incrementAndGet();
+        connections.put(id, c);
         try {
             c.serve();
         } finally {
-            connections.remove(c);
+            connections.remove(id);
             t.close();
         }
     }
@@ -368,7 +371,7 @@ public final class HttpServer implements Closeable {
      */
     public void stop(Duration timeout) {
         stopping = true;
-        for (HttpConnection c : connections) {
+        for (HttpConnection c : connections.values()) {
             if (c.idle) {
                 c.transport().socket().close();
             }
