@@ -237,7 +237,15 @@ final class HttpConnection {
                 logAccess(head, resp.status(), resp.bytesSent(), start);
             }
         }
-        if (resp.incomplete() || resp.closeRequested()) {
+        if (resp.incomplete()) {
+            return false;
+        }
+        if (resp.closeRequested()) {
+            if (!resp.isUpgraded()) {
+                // RFC 9112 9.6: the client may have pipelined more already; closing now would answer that
+                // with a reset, which can erase this answer before the client reads it. Half-close, drain.
+                lingeringClose();
+            }
             return false;
         }
         if (body != null && !body.isComplete()) {
