@@ -70,6 +70,14 @@ public record SimFaults(long maxLatencyNanos, int minWindow, int maxWindow, doub
                 spurious, 0, 0, 0, immediateConnect, 0, cpuJitterNanos, clockOrigin);
     }
 
+    /** These faults with windows of at least {@code bytes} (for protocols whose timeouts a 1-byte window would trip). */
+    public SimFaults withMinWindow(int bytes) {
+        int min = Math.max(minWindow, bytes);
+        return new SimFaults(maxLatencyNanos, min, Math.max(maxWindow, min), shortRead, shortWrite, reorder, deferReady,
+                spurious, reset, resetWithinNanos, refuseConnect, immediateConnect, failAccept, cpuJitterNanos,
+                clockOrigin);
+    }
+
     /** True when resets, refusals or failed accepts may happen. */
     public boolean destructive() {
         return reset > 0 || refuseConnect > 0 || failAccept > 0;
