@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketOption;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.NotYetConnectedException;
 import java.util.ArrayList;
@@ -95,12 +94,7 @@ public final class SimKernel {
     private long bytesDelivered;
     private long syscalls;
     private long polls;
-    private long hash = 0x243F6A8885A308D3L;
-    private long traced;
-    private long[] traceWhen = new long[DEFAULT_TRACE];
-    private String[] traceWhat = new String[DEFAULT_TRACE];
-    private int[] traceA = new int[DEFAULT_TRACE];
-    private long[] traceN = new long[DEFAULT_TRACE];
+    private final SimTrace trace = new SimTrace(DEFAULT_TRACE);
     private String failure;
     /** Greenlets parked where only a real thread can wake them (a JDK lock held by another thread...). */
     private java.util.function.IntSupplier waitingForRealThreads = () -> 0;
@@ -228,8 +222,7 @@ public final class SimKernel {
     public void charge() {
         long jitter = faults.cpuJitterNanos();
         now += 1000 + (jitter > 0 ? rnd.nextLong(jitter + 1) : 0);
-        long h = (hash ^ (now - origin)) * 0x9E3779B97F4A7C15L; // the digest covers every callback's time too
-        hash = h ^ (h >>> 29);
+        trace.tick(now - origin); // the digest covers every callback's time too
     }
 
     /** Why the run was stopped (a hang or the time limit, with the kernel's state then), or null. */
@@ -282,33 +275,18 @@ public final class SimKernel {
      * simulation (a real thread, a real clock, an identity hash order) leaked into it.
      */
     public long traceHash() {
-        return hash;
+        return trace.hash();
     }
 
     /** Keeps the last {@code events} events for {@link #traceTail()} (default 256); call before the run. */
     public SimKernel traceCapacity(int events) {
-        if (events < 1) {
-            throw new IllegalArgumentException("capacity must be positive");
-        }
-        traceWhen = new long[events];
-        traceWhat = new String[events];
-        traceA = new int[events];
-        traceN = new long[events];
-        traced = 0;
+        trace.resize(events);
         return this;
     }
 
     /** The last events, oldest first, one a line, with their virtual times. */
     public String traceTail() {
-        StringBuilder b = new StringBuilder();
-        int size = traceWhen.length;
-        long first = Math.max(0, traced - size);
-        for (long i = first; i < traced; i++) {
-            int slot = (int) (i % size);
-            b.append(String.format(java.util.Locale.ROOT, "%12.6f ms  %s%n", (traceWhen[slot] - origin) / 1e6,
-                    format(traceWhat[slot], traceA[slot], traceN[slot])));
-        }
-        return b.toString();
+        return trace.tail(origin);
     }
 
     /** The open descriptors, one a line. */
@@ -689,54 +667,13 @@ public final class SimKernel {
      */
     public <T> void setOption(int fd, SocketOption<T> name, T value) throws IOException {
         syscalls++;
-        SimSocket s = file(fd);
-        if (name == StandardSocketOptions.TCP_NODELAY) {
-            s.noDelay = (Boolean) value;
-        } else if (name == StandardSocketOptions.SO_REUSEADDR) {
-            s.reuseAddress = (Boolean) value;
-        } else if (name == StandardSocketOptions.SO_REUSEPORT) {
-            s.reusePort = (Boolean) value;
-        } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
-            s.keepAlive = (Boolean) value;
-        } else if (name == StandardSocketOptions.SO_LINGER) {
-            s.linger = (Integer) value;
-        } else if (name == StandardSocketOptions.SO_RCVBUF) {
-            s.receiveBuffer = (Integer) value;
-        } else if (name == StandardSocketOptions.SO_SNDBUF) {
-            s.sendBuffer = (Integer) value;
-        } else if (name == StandardSocketOptions.IP_TOS) {
-            s.trafficClass = (Integer) value;
-        } else {
-            throw new UnsupportedOperationException("socket option " + name + " (not simulated)");
-        }
+        file(fd).setOption(name, value);
     }
 
     /** getsockopt(2); see {@link #setOption}. */
-    @SuppressWarnings("unchecked")
     public <T> T getOption(int fd, SocketOption<T> name) throws IOException {
         syscalls++;
-        SimSocket s = file(fd);
-        Object v;
-        if (name == StandardSocketOptions.TCP_NODELAY) {
-            v = s.noDelay;
-        } else if (name == StandardSocketOptions.SO_REUSEADDR) {
-            v = s.reuseAddress;
-        } else if (name == StandardSocketOptions.SO_REUSEPORT) {
-            v = s.reusePort;
-        } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
-            v = s.keepAlive;
-        } else if (name == StandardSocketOptions.SO_LINGER) {
-            v = s.linger;
-        } else if (name == StandardSocketOptions.SO_RCVBUF) {
-            v = s.receiveBuffer;
-        } else if (name == StandardSocketOptions.SO_SNDBUF) {
-            v = s.sendBuffer;
-        } else if (name == StandardSocketOptions.IP_TOS) {
-            v = s.trafficClass;
-        } else {
-            throw new UnsupportedOperationException("socket option " + name + " (not simulated)");
-        }
-        return (T) v;
+        return file(fd).getOption(name);
     }
 
     /** A one-line description of descriptor {@code fd} (for messages). */
@@ -1036,45 +973,12 @@ public final class SimKernel {
         polls++;
     }
 
-    /**
-     * A hot-path event, formatted only when shown: {@code op} is "read", "write" (of descriptor {@code a},
-     * {@code n} bytes) or "arrive" ({@code n} bytes at socket {@code a}), or "poll" (descriptor {@code a}
-     * ready for mask {@code n}).
-     */
-    void trace(String op, int a, long n, int id) {
-        long h = hash;
-        h = (h ^ (now - origin)) * 0x9E3779B97F4A7C15L;
-        h = (h ^ op.hashCode() ^ ((long) a << 40)) * 0xBF58476D1CE4E5B9L;
-        h = (h ^ (((long) id << 32) | (n & 0xffffffffL))) * 0x94D049BB133111EBL;
-        hash = h ^ (h >>> 31);
-        int slot = (int) (traced++ % traceWhen.length);
-        traceWhen[slot] = now;
-        traceWhat[slot] = op;
-        traceA[slot] = a;
-        traceN[slot] = n;
-    }
-
-    private static String format(String what, int a, long n) {
-        return switch (what) {
-            case "read" -> "read(" + a + ") = " + n;
-            case "write" -> "write(" + a + ") = " + n;
-            case "arrive" -> n + " byte(s) arrive at sock#" + a;
-            case "poll" -> "poll: fd " + a + (n == Loop.READ ? " readable" : n == Loop.WRITE ? " writable" : " readable+writable");
-            default -> what;
-        };
+    void trace(String op, int arg, long n, int id) {
+        trace.op(now - origin, now, op, arg, n, id);
     }
 
     void trace(String what, int id, long n) {
-        long h = hash;
-        h = (h ^ (now - origin)) * 0x9E3779B97F4A7C15L;
-        h = (h ^ what.hashCode()) * 0xBF58476D1CE4E5B9L;
-        h = (h ^ (((long) id << 32) | (n & 0xffffffffL))) * 0x94D049BB133111EBL;
-        hash = h ^ (h >>> 31);
-        int slot = (int) (traced++ % traceWhen.length);
-        traceWhen[slot] = now;
-        traceWhat[slot] = what;
-        traceA[slot] = 0;
-        traceN[slot] = 0;
+        trace.add(now - origin, now, what, id, n);
     }
 
     private long drawLatency() {

@@ -3,6 +3,8 @@ package io.gevent4j.loop.sim;
 import io.gevent4j.loop.Loop;
 
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 import java.util.ArrayDeque;
 
 /**
@@ -71,6 +73,55 @@ final class SimSocket {
 
     SimSocket(int id) {
         this.id = id;
+    }
+
+    /** setsockopt(2) for the TCP options gevent4j's sockets use. */
+    <T> void setOption(SocketOption<T> name, T value) {
+        if (name == StandardSocketOptions.TCP_NODELAY) {
+            noDelay = (Boolean) value;
+        } else if (name == StandardSocketOptions.SO_REUSEADDR) {
+            reuseAddress = (Boolean) value;
+        } else if (name == StandardSocketOptions.SO_REUSEPORT) {
+            reusePort = (Boolean) value;
+        } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
+            keepAlive = (Boolean) value;
+        } else if (name == StandardSocketOptions.SO_LINGER) {
+            linger = (Integer) value;
+        } else if (name == StandardSocketOptions.SO_RCVBUF) {
+            receiveBuffer = (Integer) value;
+        } else if (name == StandardSocketOptions.SO_SNDBUF) {
+            sendBuffer = (Integer) value;
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            trafficClass = (Integer) value;
+        } else {
+            throw new UnsupportedOperationException("socket option " + name + " (not simulated)");
+        }
+    }
+
+    /** getsockopt(2); see {@link #setOption}. */
+    @SuppressWarnings("unchecked")
+    <T> T getOption(SocketOption<T> name) {
+        Object v;
+        if (name == StandardSocketOptions.TCP_NODELAY) {
+            v = noDelay;
+        } else if (name == StandardSocketOptions.SO_REUSEADDR) {
+            v = reuseAddress;
+        } else if (name == StandardSocketOptions.SO_REUSEPORT) {
+            v = reusePort;
+        } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
+            v = keepAlive;
+        } else if (name == StandardSocketOptions.SO_LINGER) {
+            v = linger;
+        } else if (name == StandardSocketOptions.SO_RCVBUF) {
+            v = receiveBuffer;
+        } else if (name == StandardSocketOptions.SO_SNDBUF) {
+            v = sendBuffer;
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            v = trafficClass;
+        } else {
+            throw new UnsupportedOperationException("socket option " + name + " (not simulated)");
+        }
+        return (T) v;
     }
 
     /** Readiness now, as epoll would report it: {@link Loop#READ}, {@link Loop#WRITE}, both (error, hang-up) or none. */
