@@ -101,6 +101,37 @@ final class HttpConnection {
         return socket.session();
     }
 
+    /**
+     * stop(): this connection is idle. It is half-closed on its hub (FIN: the client sees the end), and its
+     * greenlet, woken by the client's close or by a request already in flight, drains and closes (RFC 9112
+     * 9.6), at the latest after the linger time - a plain close would answer such a request with a reset, which can erase the previous answer
+     * before the client has read it. Safe from any thread.
+     */
+    void closeIdle() {
+        io.gevent4j.net.Socket s = socket.socket();
+        try {
+            loop.execute(() -> {
+                if (idle && !s.isClosed()) {
+                    try {
+                        socket.shutdownOutput();
+                    } catch (IOException e) {
+                        s.close();
+                        return;
+                    }
+                    // a client that neither closes nor sends is cut off after the linger time
+                    io.gevent4j.loop.TimerWatcher t = loop.timer(LINGER_NANOS, 0);
+                    t.unref();
+                    t.start(() -> {
+                        t.close();
+                        s.close();
+                    });
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            s.close(); // the hub is gone
+        }
+    }
+
     // ------------------------------------------------------------------ the request loop
 
     void serve() throws IOException {
@@ -112,11 +143,16 @@ final class HttpConnection {
                     idle = true;
                     try {
                         if (server.isStopping()) {
+                            lingeringClose(); // the client may have pipelined more already (RFC 9112 9.6)
                             return;
                         }
                         source.deadline = nanoTime() + (first ? server.headerTimeoutNanos() : server.idleTimeoutNanos());
                         if (!input.awaitData()) {
                             return; // the client closed between requests
+                        }
+                        if (server.isStopping()) {
+                            lingeringClose(); // stop() half-closed this idle connection: drain, then close
+                            return;
                         }
                     } catch (SocketTimeoutException e) {
                         log.debug("{}: closing idle connection", remote);
@@ -263,7 +299,11 @@ final class HttpConnection {
                 source.deadline = 0;
             }
         }
-        return !server.isStopping();
+        if (server.isStopping()) {
+            lingeringClose(); // stop() began after this answer's head went out without Connection: close
+            return false;
+        }
+        return true;
     }
 
     private boolean keepAlive(Response resp) {

@@ -68,7 +68,8 @@ import java.util.function.Consumer;
  * logger {@code io.gevent4j.http.access}, in Common Log Format plus the duration in seconds.
  *
  * <h2>Stopping</h2>
- * {@link #stop(Duration)} refuses new connections at once, closes idle keep-alive connections, lets
+ * {@link #stop(Duration)} refuses new connections at once, half-closes idle keep-alive connections (they
+ * close when the client does, or after 2 s), lets
  * requests in flight finish (their responses carry {@code Connection: close}) for up to the timeout,
  * then kills the rest.
  */
@@ -364,7 +365,8 @@ public final class HttpServer implements Closeable {
     }
 
     /**
-     * Drains and stops: new connections are refused at once, idle keep-alive connections are closed,
+     * Drains and stops: new connections are refused at once, idle keep-alive connections are half-closed
+     * (closed when the client closes, or after 2 s: a request already in flight must not draw a reset),
      * requests in flight get up to {@code timeout} to finish (then their connections close), and
      * whatever still runs after it is killed. Returns when every connection ended. Idempotent; callable
      * from any thread or greenlet.
@@ -373,7 +375,7 @@ public final class HttpServer implements Closeable {
         stopping = true;
         for (HttpConnection c : connections.values()) {
             if (c.idle) {
-                c.transport().socket().close();
+                c.closeIdle();
             }
         }
         streamServer.stop(timeout);

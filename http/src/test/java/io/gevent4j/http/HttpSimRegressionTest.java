@@ -55,6 +55,86 @@ class HttpSimRegressionTest {
         }
     }
 
+    /** 2 ms of latency at most, roomy windows, no fault. */
+    private static final SimFaults SLOW = new SimFaults(2_000_000, 65536, 65536, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            1_000_000_000_000L);
+
+    /**
+     * Seed 299 of {@link HttpSimTest}: stop() began while an answer was being written (its head already
+     * out, without {@code Connection: close}); the connection was then closed at once, and the next
+     * pipelined request drew a reset that cut the answer short at the client.
+     */
+    @Test
+    void seed299AnAnswerBeingWrittenWhenStopBeginsArrivesWhole() {
+        for (long seed = 299; seed < 299 + 20; seed++) {
+            Simulation.of(seed).faults(SLOW).run(() -> {
+                HttpServer server = HttpServer.create(ADDRESS, (req, resp) -> {
+                    try (java.io.OutputStream out = resp.outputStream()) { // streamed: the head goes out first
+                        for (int i = 0; i < 10; i++) {
+                            out.write(("part " + i + "\n").getBytes(StandardCharsets.ISO_8859_1));
+                            out.flush();
+                            Gevent.sleep(Duration.ofMillis(1));
+                        }
+                    }
+                }).start();
+                try (Socket s = Socket.connect(ADDRESS)) {
+                    s.write("GET /first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    Gevent.sleep(Duration.ofMillis(6)); // the answer is being written
+                    Greenlet<Void> stopper = Greenlet.of(() -> server.stop(Duration.ofSeconds(30))).start();
+                    s.write("GET /second HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    Gevent.sleep(Duration.ofMillis(30)); // the reset, if any, arrives before we read
+                    InputStream in = new BufferedInputStream(s.getInputStream());
+                    byte[] body;
+                    try {
+                        body = HttpSimTest.readResponse(in, new ArrayList<>(), new int[1]);
+                    } catch (IOException e) {
+                        throw new AssertionError("the answer being written when stop() began was cut: " + e, e);
+                    }
+                    assertNotNull(body);
+                    assertEquals(10, new String(body, StandardCharsets.ISO_8859_1).lines().count());
+                    assertEquals(-1, in.read(), "then end of stream, not a reset");
+                    stopper.join();
+                }
+            });
+        }
+    }
+
+    /**
+     * stop() found the connection idle - the answer fully handed to the kernel but not yet read by the
+     * client, the next pipelined request in flight: closing it at once answered that request with a reset
+     * that erased the unread answer. Idle connections are half-closed instead, and drained.
+     */
+    @Test
+    void anAnswerNotYetReadWhenStopClosesAnIdleConnectionSurvives() {
+        for (long seed = 1; seed <= 30; seed++) {
+            Simulation.of(seed).faults(SLOW).run(() -> {
+                HttpServer server = HttpServer.create(ADDRESS, (req, resp) -> resp.send("answer to " + req.path()))
+                        .start();
+                try (Socket s = Socket.connect(ADDRESS)) {
+                    s.write("GET /first HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    Gevent.sleep(Duration.ofMillis(5)); // answered: the server waits, idle, for the next request
+                    s.write("GET /second HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    Greenlet<Void> stopper = Greenlet.of(() -> server.stop(Duration.ofSeconds(30))).start();
+                    Gevent.sleep(Duration.ofMillis(30)); // the client reads late
+                    InputStream in = new BufferedInputStream(s.getInputStream());
+                    byte[] body;
+                    try {
+                        body = HttpSimTest.readResponse(in, new ArrayList<>(), new int[1]);
+                    } catch (IOException e) {
+                        throw new AssertionError("an answer already sent was erased by stop(): " + e, e);
+                    }
+                    assertArrayEquals("answer to /first".getBytes(StandardCharsets.ISO_8859_1), body);
+                    byte[] second = HttpSimTest.readResponse(in, new ArrayList<>(), new int[1]);
+                    if (second != null) { // the second request may have been read before stop() began
+                        assertArrayEquals("answer to /second".getBytes(StandardCharsets.ISO_8859_1), second);
+                        assertEquals(-1, in.read());
+                    }
+                    stopper.join();
+                }
+            });
+        }
+    }
+
     /**
      * The same race on {@code stop()}: requests in flight are answered with {@code Connection: close}
      * while the client has more pipelined behind them; the answers must arrive whole.
