@@ -136,6 +136,10 @@ class HttpSimTest {
             if (s.error != null && !clean(s.error)) {
                 throw new AssertionError("connection " + s.conn + " failed with an error a peer cannot cause", s.error);
             }
+            if (stop && !destructive && s.error != null && s.partial > 0) {
+                throw new AssertionError("connection " + s.conn + ": a half response (" + s.partial + " bytes) during"
+                        + " stop(60 s): a request in flight must be answered whole or not at all", s.error);
+            }
             if (strict) {
                 if (s.error != null) {
                     throw new AssertionError("connection " + s.conn + " failed after " + n + " of " + expectedCount
