@@ -62,9 +62,10 @@ class EchoSimTest {
     static void echo() throws IOException {
         SplittableRandom r = Simulation.random();
         SimKernel kernel = Simulation.kernel();
+        int maxConnections = r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 0;
         StreamServer server = new StreamServer(ADDRESS, EchoSimTest::serve)
                 .backlog(1 + r.nextInt(8))
-                .maxConnections(r.nextInt(3) == 0 ? 1 + r.nextInt(3) : 0);
+                .maxConnections(maxConnections);
         server.start();
         int clients = 1 + r.nextInt(6);
         boolean stopUnderLoad = r.nextInt(6) == 0;
@@ -104,7 +105,9 @@ class EchoSimTest {
         boolean destructive = kernel.faultCounts().get(SimKernel.Fault.RESET) > 0
                 || kernel.faultCounts().get(SimKernel.Fault.REFUSED_CONNECT) > 0
                 || kernel.faultCounts().get(SimKernel.Fault.ACCEPT_ABORTED) > 0 || stopUnderLoad;
-        assertEquals(clients - killed.size(), results.size(), "every client that was not killed reports");
+        // a kill is queued behind what is runnable: a client already woken may finish first and report
+        long died = gs.stream().filter(g -> g.killedBy() != null).count();
+        assertEquals(clients - died, results.size(), "every client that was not killed reports");
         for (ClientResult c : results) {
             int n = c.received.length;
             if (n > c.sent.length || !Arrays.equals(c.received, 0, n, c.sent, 0, n)) {
@@ -125,7 +128,9 @@ class EchoSimTest {
                 if (!cleanNetworkError(c.error)) {
                     throw new AssertionError("client " + c.id + " failed with an error a peer cannot cause", c.error);
                 }
-                if (!destructive) {
+                boolean overloaded = maxConnections > 0 && c.error instanceof ConnectException
+                        && "Connection timed out".equals(c.error.getMessage()); // its SYNs found the backlog full for 2 min
+                if (!destructive && !overloaded) {
                     throw new AssertionError("client " + c.id + " failed although no reset, refusal or abort was "
                             + "injected and the server was not stopped", c.error);
                 }
