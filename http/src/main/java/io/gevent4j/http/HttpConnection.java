@@ -102,21 +102,21 @@ final class HttpConnection {
     }
 
     /**
-     * stop(): this connection is idle. It is half-closed on its hub (FIN: the client sees the end), and its
-     * greenlet, woken by the client's close or by a request already in flight, drains and closes (RFC 9112
-     * 9.6), at the latest after the linger time - a plain close would answer such a request with a reset, which can erase the previous answer
-     * before the client has read it. Safe from any thread.
+     * stop(): this connection is idle. It is half-closed (FIN: the client sees the end), and its greenlet,
+     * woken by the client's close or by a request already in flight, drains and closes (RFC 9112 9.6), at
+     * the latest after the linger time. A plain close would answer such a request with a reset, which can
+     * erase the previous answer before the client has read it. Safe from any thread.
      */
     void closeIdle() {
         io.gevent4j.net.Socket s = socket.socket();
         try {
-            loop.execute(() -> {
+            loop.execute(() -> new io.gevent4j.Greenlet<Void>(s.hub(), () -> { // TLS may block to send close_notify
                 if (idle && !s.isClosed()) {
                     try {
                         socket.shutdownOutput();
                     } catch (IOException e) {
                         s.close();
-                        return;
+                        return null;
                     }
                     // a client that neither closes nor sends is cut off after the linger time
                     io.gevent4j.loop.TimerWatcher t = loop.timer(LINGER_NANOS, 0);
@@ -126,7 +126,8 @@ final class HttpConnection {
                         s.close();
                     });
                 }
-            });
+                return null;
+            }).start());
         } catch (java.util.concurrent.RejectedExecutionException e) {
             s.close(); // the hub is gone
         }

@@ -69,9 +69,8 @@ import java.util.function.Consumer;
  *
  * <h2>Stopping</h2>
  * {@link #stop(Duration)} refuses new connections at once, half-closes idle keep-alive connections (they
- * close when the client does, or after 2 s), lets
- * requests in flight finish (their responses carry {@code Connection: close}) for up to the timeout,
- * then kills the rest.
+ * close when the client does, or after 2 s), lets requests in flight finish (their responses carry
+ * {@code Connection: close}) for up to the timeout, then kills the rest.
  */
 public final class HttpServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
