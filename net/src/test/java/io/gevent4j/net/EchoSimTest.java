@@ -38,8 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class EchoSimTest {
     private static final InetSocketAddress ADDRESS = new InetSocketAddress("127.0.0.1", 7007);
 
-    /** What one client saw. */
-    /** {@code gaveUp}: the client itself cut the exchange short (closed from another greenlet, a write timed out). */
+    /**
+     * What one client saw. {@code gaveUp}: the client itself cut the exchange short (closed its socket from
+     * another greenlet, or stopped writing after a write timed out).
+     */
     private record ClientResult(int id, byte[] sent, byte[] received, Throwable error, boolean gaveUp, int timeouts) {
     }
 
