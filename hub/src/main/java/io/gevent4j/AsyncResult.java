@@ -48,15 +48,22 @@ public final class AsyncResult<T> implements Waitable {
         this(Hub.current());
     }
 
-    /** A pending result belonging to {@code hub}. */
+    /**
+     * A pending result belonging to {@code hub}.
+     *
+     * @param hub the hub
+     */
     public AsyncResult(Hub hub) {
-        this.links = new Links(hub, this::ready);
+        this.links = new Links(hub, this);
     }
 
     /**
-     * A result completed by {@code stage}; while the stage is pending, the current hub counts it as an
-     * external wait (no {@link io.gevent4j.hub.LoopExit}). A {@link CompletionException} wrapper is
+     * {@return a result completed by {@code stage}; while the stage is pending, the current hub counts it as
+     * an external wait (no {@link io.gevent4j.hub.LoopExit})} A {@link CompletionException} wrapper is
      * unwrapped.
+     *
+     * @param <T> the type of the result
+     * @param stage the stage whose outcome completes the result
      */
     public static <T> AsyncResult<T> from(CompletionStage<? extends T> stage) {
         Objects.requireNonNull(stage, "stage");
@@ -91,12 +98,20 @@ public final class AsyncResult<T> implements Waitable {
         }
     }
 
-    /** Makes the result successful with {@code value} and wakes the waiters. */
+    /**
+     * Makes the result successful with {@code value} and wakes the waiters.
+     *
+     * @param value the value
+     */
     public void set(T value) {
         complete(value, null);
     }
 
-    /** Makes the result failed with {@code exception} and wakes the waiters. */
+    /**
+     * Makes the result failed with {@code exception} and wakes the waiters.
+     *
+     * @param exception the exception
+     */
     public void setException(Throwable exception) {
         complete(null, Objects.requireNonNull(exception, "exception"));
     }
@@ -141,22 +156,26 @@ public final class AsyncResult<T> implements Waitable {
         return ready;
     }
 
-    /** True when ready with a value. */
+    /** {@return true when ready with a value} */
     public boolean successful() {
         return ready && exception == null;
     }
 
-    /** The value, or null if not ready or failed. */
+    /** {@return the value, or null if not ready or failed} */
     public T value() {
         return value;
     }
 
-    /** The exception, or null if not ready or successful. */
+    /** {@return the exception, or null if not ready or successful} */
     public Throwable exception() {
         return exception;
     }
 
-    /** Waits until ready; returns the value or throws the exception (unchecked as itself, checked in a {@link CompletionException}). */
+    /**
+     * Waits until ready; returns the value or throws the exception (unchecked as itself, checked in a {@link CompletionException}).
+     *
+     * @return the result
+     */
     public T get() {
         awaitNanos(-1);
         return result();
@@ -165,6 +184,11 @@ public final class AsyncResult<T> implements Waitable {
     /**
      * Waits until ready; returns the value, or throws the exception: as itself if it is an {@code X}
      * (so the caller catches it by its type), else as {@link #get()} does.
+     *
+     * @param <X> the checked exception the code may throw
+     * @param checked the checked exception type to throw as itself
+     * @return the result
+     * @throws X what the task throws
      */
     public <X extends Exception> T get(Class<X> checked) throws X {
         awaitNanos(-1);
@@ -183,6 +207,8 @@ public final class AsyncResult<T> implements Waitable {
     /**
      * Waits up to {@code timeout}; returns the value or throws the exception as {@link #get()} does.
      *
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the result
      * @throws Timeout when not ready in time
      */
     public T get(Duration timeout) {
@@ -193,7 +219,7 @@ public final class AsyncResult<T> implements Waitable {
     }
 
     /**
-     * The value if ready, else throws at once (gevent's {@code get_nowait}).
+     * {@return the value if ready, else throws at once (gevent's {@code get_nowait})}
      *
      * @throws Timeout when not ready
      */
@@ -217,7 +243,11 @@ public final class AsyncResult<T> implements Waitable {
         return v;
     }
 
-    /** Waits until ready; returns true. */
+    /**
+     * Waits until ready; returns true.
+     *
+     * @return true
+     */
     public boolean await() {
         return awaitNanos(-1);
     }
@@ -225,6 +255,7 @@ public final class AsyncResult<T> implements Waitable {
     /**
      * Waits until ready or {@code timeout} passes ({@code Duration.ZERO}: only looks).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether it is ready
      */
     public boolean await(Duration timeout) {
@@ -243,8 +274,8 @@ public final class AsyncResult<T> implements Waitable {
     }
 
     /**
-     * A {@link CompletableFuture} completed with this result's first outcome (at once if it is ready).
-     * Its dependent actions run on the thread that completes this result. Completing the future does
+     * {@return a {@link CompletableFuture} completed with this result's first outcome (at once if it is
+     * ready)} Its dependent actions run on the thread that completes this result. Completing the future does
      * not complete this result.
      */
     public CompletableFuture<T> toCompletableFuture() {

@@ -13,13 +13,17 @@ public class BoundedSemaphore extends Semaphore {
         this(1);
     }
 
-    /** A bounded semaphore with {@code value} permits, which is also its bound. */
+    /**
+     * A bounded semaphore with {@code value} permits, which is also its bound.
+     *
+     * @param value the value
+     */
     public BoundedSemaphore(int value) {
         super(value);
         this.initial = value;
     }
 
-    /** The bound: the initial number of permits. */
+    /** {@return the bound: the initial number of permits} */
     public int bound() {
         return initial;
     }

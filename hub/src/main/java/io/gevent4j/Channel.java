@@ -39,57 +39,78 @@ public final class Channel<T> {
     /** A channel belonging to the current thread's hub. */
     public Channel() {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.offers = sync.waitList(() -> 0); // offers are taken by getters, never woken by a count
         this.getters = sync.waitList(this::offered);
     }
 
-    /** The hub the channel belongs to. */
+    /** {@return the hub the channel belongs to} */
     public Hub hub() {
         return sync.hub;
     }
 
-    /** Always 0. */
+    /**
+     * Always 0.
+     *
+     * @return 0
+     */
     public int maxsize() {
         return 0;
     }
 
-    /** Always 0: a channel holds nothing. */
+    /**
+     * Always 0: a channel holds nothing.
+     *
+     * @return 0
+     */
     public int qsize() {
         return 0;
     }
 
-    /** Always true. */
+    /**
+     * Always true.
+     *
+     * @return true
+     */
     public boolean empty() {
         return true;
     }
 
-    /** Always true. */
+    /**
+     * Always true.
+     *
+     * @return true
+     */
     public boolean full() {
         return true;
     }
 
-    /** Waiting putters minus waiting getters. */
+    /** {@return the waiting putters minus waiting getters} */
     public int balance() {
         synchronized (sync) {
             return offers.waiting() - getters.waiting() - getters.reserved;
         }
     }
 
-    /** Number of greenlets waiting in {@code get}. */
+    /** {@return the number of greenlets waiting in {@code get}} */
     public int getting() {
         synchronized (sync) {
             return getters.waiting() + getters.reserved;
         }
     }
 
-    /** Number of items offered by waiting putters. */
+    /** {@return the number of items offered by waiting putters} */
     public int putting() {
         synchronized (sync) {
             return offers.waiting();
         }
     }
 
-    /** Offers {@code item} and blocks until a getter took it. */
+    /**
+     * Offers {@code item} and blocks until a getter took it.
+     *
+     * @param item the item
+     */
     public void put(T item) {
         put(item, -1);
     }
@@ -98,6 +119,8 @@ public final class Channel<T> {
      * Offers {@code item} until a getter takes it or {@code timeout} runs out, when the item is withdrawn
      * ({@code Duration.ZERO}: only to a getter that is waiting now).
      *
+     * @param item the item
+     * @param timeout how long to wait at most (null: no limit)
      * @throws Queue.Full if no getter took it
      */
     public void put(T item, Duration timeout) {
@@ -114,13 +137,13 @@ public final class Channel<T> {
                 if (offered() >= getters.reserved + getters.waiting()) {
                     throw new Queue.Full();
                 }
-                Sync.Node orphan = new Sync.Node(sync.hub);
+                Sync.Node orphan = new Sync.Node(sync.hub, this);
                 orphan.item = item;
                 offers.addLast(orphan);
                 getters.wake();
                 return;
             }
-            node = new Sync.Node(Hub.current());
+            node = new Sync.Node(Hub.current(), this);
             node.item = item;
             offers.addLast(node);
             getters.wake();
@@ -149,12 +172,20 @@ public final class Channel<T> {
         throw new Queue.Full();
     }
 
-    /** Hands {@code item} to a waiting getter, or throws {@link Queue.Full}. */
+    /**
+     * Hands {@code item} to a waiting getter, or throws {@link Queue.Full}.
+     *
+     * @param item the item
+     */
     public void putNowait(T item) {
         put(item, 0);
     }
 
-    /** Blocks until a putter offers an item, and takes it. */
+    /**
+     * Blocks until a putter offers an item, and takes it.
+     *
+     * @return the result
+     */
     public T get() {
         return get(-1);
     }
@@ -163,6 +194,8 @@ public final class Channel<T> {
      * Takes an offered item, waiting up to {@code timeout} for one ({@code Duration.ZERO}: only one
      * offered now).
      *
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the result
      * @throws Queue.Empty if none was offered in time
      */
     public T get(Duration timeout) {
@@ -180,7 +213,11 @@ public final class Channel<T> {
         return v;
     }
 
-    /** Takes an item offered by a waiting putter, or throws {@link Queue.Empty}. */
+    /**
+     * Takes an item offered by a waiting putter, or throws {@link Queue.Empty}.
+     *
+     * @return the item taken
+     */
     public T getNowait() {
         return get(0);
     }

@@ -39,9 +39,13 @@ public final class Event implements Waitable {
         this(Hub.current());
     }
 
-    /** A clear event belonging to {@code hub}. */
+    /**
+     * A clear event belonging to {@code hub}.
+     *
+     * @param hub the hub
+     */
     public Event(Hub hub) {
-        this.links = new Links(hub, this::isSet);
+        this.links = new Links(hub, this);
     }
 
     /** Sets the flag and wakes every waiter; does nothing if it is set already. */
@@ -59,7 +63,7 @@ public final class Event implements Waitable {
         flag = false;
     }
 
-    /** True when the flag is set. */
+    /** {@return true when the flag is set} */
     public boolean isSet() {
         return flag;
     }
@@ -82,6 +86,7 @@ public final class Event implements Waitable {
     /**
      * Blocks until the flag is set or {@code timeout} passes ({@code Duration.ZERO}: only looks).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether the flag was set (false: the time ran out)
      */
     public boolean await(Duration timeout) {

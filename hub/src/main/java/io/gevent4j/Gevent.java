@@ -50,32 +50,56 @@ public final class Gevent {
     private Gevent() {
     }
 
-    /** The current thread's hub (inside a greenlet: its hub), created on first use. */
+    /** {@return the current thread's hub (inside a greenlet: its hub), created on first use} */
     public static Hub getHub() {
         return Hub.current();
     }
 
-    /** The running greenlet; on a platform thread, its hub's main greenlet. */
+    /** {@return the running greenlet; on a platform thread, its hub's main greenlet} */
     public static RawGreenlet getcurrent() {
         return RawGreenlet.getcurrent();
     }
 
-    /** Creates and starts a greenlet running {@code task}; its result is the greenlet's value. */
+    /**
+     * Creates and starts a greenlet running {@code task}; its result is the greenlet's value.
+     *
+     * @param <T> the result type
+     * @param task the code to run
+     * @return the greenlet, started
+     */
     public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
         return Greenlet.spawn(task);
     }
 
-    /** Creates and starts a greenlet running {@code task} (which may throw checked exceptions). */
+    /**
+     * Creates and starts a greenlet running {@code task} (which may throw checked exceptions).
+     *
+     * @param task the code to run
+     * @return the greenlet, started
+     */
     public static Greenlet<Void> spawn(ThrowingRunnable<?> task) {
         return Greenlet.of(task).start();
     }
 
-    /** Creates a greenlet that starts after {@code delay}. */
+    /**
+     * Creates a greenlet that starts after {@code delay}.
+     *
+     * @param <T> the type of the result
+     * @param delay how long to wait before it starts
+     * @param task the code to run
+     * @return the greenlet, scheduled to start
+     */
     public static <T> Greenlet<T> spawnLater(Duration delay, Callable<? extends T> task) {
         return new Greenlet<T>(task).startLater(delay);
     }
 
-    /** Creates a greenlet that starts after {@code delay}. */
+    /**
+     * Creates a greenlet that starts after {@code delay}.
+     *
+     * @param delay how long to wait first
+     * @param task the code to run
+     * @return the greenlet, to start after the delay
+     */
     public static Greenlet<Void> spawnLater(Duration delay, ThrowingRunnable<?> task) {
         return Greenlet.of(task).startLater(delay);
     }
@@ -86,24 +110,51 @@ public final class Gevent {
      * ({@code public static void main(String[] a) throws Exception { Gevent.run(() -> serve(a)); }}).
      * Inside a greenlet it simply calls {@code task}. Greenlets the task spawned and left running go on
      * whenever this thread blocks in gevent again ({@link Hub#join()} runs them to the end).
+     *
+     * @param <T> the result type
+     * @param <X> the checked exception the code may throw
+     * @param task the code to run
+     * @return the result
+     * @throws X what the task throws
      */
     public static <T, X extends Exception> T run(ThrowingSupplier<T, X> task) throws X {
         Objects.requireNonNull(task, "task");
         if (Hub.currentIfAny() != null && !getcurrent().isMain()) {
             return task.get();
         }
-        Greenlet<T> g = new Greenlet<T>(task::get);
+        Object[] value = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Greenlet<Void> g = new Greenlet<Void>(() -> {
+            try {
+                value[0] = task.get();
+            } catch (Throwable t) {
+                failure[0] = t; // the caller gets it: not a failure for the hub to report
+            }
+            return null;
+        });
         g.setName("main");
         g.start();
-        g.join();
-        Throwable e = g.exception();
-        if (e != null) {
-            throw sneaky(e); // the task's own exception: X, unchecked, or an error
+        try {
+            g.join();
+        } catch (Throwable t) { // the caller was killed or timed out while it waited: so is the task
+            g.killAsync();
+            throw t;
         }
-        return g.value();
+        if (failure[0] != null) {
+            throw sneaky(failure[0]); // the task's own exception: X, unchecked, or an error
+        }
+        @SuppressWarnings("unchecked")
+        T v = (T) value[0];
+        return v;
     }
 
-    /** {@link #run(ThrowingSupplier)} for a task without a result. */
+    /**
+     * {@link #run(ThrowingSupplier)} for a task without a result.
+     *
+     * @param <X> the checked exception the code may throw
+     * @param task the code to run
+     * @throws X what the task throws
+     */
     public static <X extends Exception> void run(ThrowingRunnable<X> task) throws X {
         Objects.requireNonNull(task, "task");
         run(() -> {
@@ -112,18 +163,74 @@ public final class Gevent {
         });
     }
 
+    // ------------------------------------------------------------------ looking inside
+
+    /**
+     * gevent's {@code format_run_info}: every hub of the JVM, its loop's active watchers by kind, and
+     * the tree of its greenlets (who spawned whom, name, state, what each waits on, stack). Safe from
+     * any thread, also while a hub is blocked; a best-effort snapshot.
+     *
+     * @return the run info, as text
+     */
+    public static String formatRunInfo() {
+        return io.gevent4j.hub.RunInfo.format();
+    }
+
+    /** Prints {@link #formatRunInfo()} to standard error (gevent's {@code print_run_info}). */
+    public static void printRunInfo() {
+        printRunInfo(System.err);
+    }
+
+    /**
+     * Prints {@link #formatRunInfo()} to {@code out}.
+     *
+     * @param out where to print
+     */
+    public static void printRunInfo(java.io.PrintStream out) {
+        out.print(formatRunInfo());
+        out.flush();
+    }
+
+    /**
+     * Prints the run info to standard error each time {@code signal} arrives; see
+     * {@link Signals#printRunInfoOn(String)}.
+     *
+     * @param signal the signal's name, such as {@code "USR2"}
+     * @return closing it puts back the JVM's previous handler
+     */
+    public static AutoCloseable printRunInfoOn(String signal) {
+        return Signals.printRunInfoOn(signal);
+    }
+
+    /**
+     * gevent's {@code signal_handler}: runs {@code handler} in a new greenlet on each {@code signal}; see {@link Signals}.
+     *
+     * @param handler the code to run
+     * @param signal the signal's name, such as {@code "TERM"}
+     * @return a handle whose {@code cancel()} removes the handler
+     */
+    public static Signals.Handle signalHandler(String signal, Runnable handler) {
+        return Signals.handle(signal, handler);
+    }
+
     // ------------------------------------------------------------------ sleeping
 
     /**
      * Blocks the current greenlet for {@code duration}; zero yields to every greenlet already
      * runnable and then returns.
+     *
+     * @param duration how long
      */
     public static void sleep(Duration duration) {
         Objects.requireNonNull(duration, "duration");
         Hub.current().sleep(duration.isNegative() ? 0 : saturated(duration));
     }
 
-    /** {@link #sleep(Duration)} in milliseconds. */
+    /**
+     * {@link #sleep(Duration)} in milliseconds.
+     *
+     * @param millis how long, in milliseconds
+     */
     public static void sleep(long millis) {
         Hub.current().sleep(millis <= 0 ? 0 : java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis)); // saturates
     }
@@ -139,6 +246,8 @@ public final class Gevent {
      * Waits until all greenlets are ready (gevent's {@code joinall}).
      *
      * @return the greenlets, in the order they became ready
+     * @param <G> the kind of greenlet
+     * @param greenlets the greenlets
      */
     public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets) {
         return awaitSome(greenlets, -1, null);
@@ -148,6 +257,9 @@ public final class Gevent {
      * Waits until all greenlets are ready or {@code timeout} passes.
      *
      * @return the greenlets that are ready, in the order they became ready
+     * @param <G> the kind of greenlet
+     * @param greenlets the greenlets
+     * @param timeout how long to wait at most
      */
     public static <G extends Greenlet<?>> List<G> joinall(Collection<G> greenlets, Duration timeout) {
         return awaitSome(greenlets, -1, Objects.requireNonNull(timeout, "timeout"));
@@ -159,12 +271,21 @@ public final class Gevent {
      * {@link java.util.concurrent.CompletionException}).
      *
      * @return the greenlets, in the order they became ready
+     * @param <G> the kind of greenlet
+     * @param greenlets the greenlets
      */
     public static <G extends Greenlet<?>> List<G> joinallOrThrow(Collection<G> greenlets) {
         return joinallOrThrow(greenlets, null);
     }
 
-    /** {@link #joinallOrThrow(Collection)} for at most {@code timeout}; returns the ready ones. */
+    /**
+     * {@link #joinallOrThrow(Collection)} for at most {@code timeout}; returns the ready ones.
+     *
+     * @param <G> the kind of greenlet
+     * @param greenlets the greenlets
+     * @param timeout how long to wait at most
+     * @return the greenlets that are ready, in the order they became ready
+     */
     public static <G extends Greenlet<?>> List<G> joinallOrThrow(Collection<G> greenlets, Duration timeout) {
         List<G> done = new ArrayList<>();
         IWait<G> it = new IWait<>(greenlets, timeout);
@@ -182,29 +303,53 @@ public final class Gevent {
         return done;
     }
 
-    /** Kills all greenlets with {@link GreenletExit} and waits for them (gevent's {@code killall}). */
+    /**
+     * Kills all greenlets with {@link GreenletExit} and waits for them (gevent's {@code killall}).
+     *
+     * @param greenlets the greenlets
+     */
     public static void killall(Collection<? extends Greenlet<?>> greenlets) {
         killall(greenlets, new GreenletExit());
     }
 
-    /** Kills all greenlets with {@link GreenletExit} and waits up to {@code timeout} for them. */
+    /**
+     * Kills all greenlets with {@link GreenletExit} and waits up to {@code timeout} for them.
+     *
+     * @param greenlets the greenlets
+     * @param timeout how long to wait at most
+     */
     public static void killall(Collection<? extends Greenlet<?>> greenlets, Duration timeout) {
         killall(greenlets, new GreenletExit(), Objects.requireNonNull(timeout, "timeout"));
     }
 
-    /** Raises {@code exception} in all greenlets and waits for them. */
+    /**
+     * Raises {@code exception} in all greenlets and waits for them.
+     *
+     * @param exception what to raise
+     * @param greenlets the greenlets
+     */
     public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception) {
         killallAsync(greenlets, exception);
         awaitSome(new ArrayList<>(greenlets), -1, null);
     }
 
-    /** Raises {@code exception} in all greenlets and waits up to {@code timeout} for them. */
+    /**
+     * Raises {@code exception} in all greenlets and waits up to {@code timeout} for them.
+     *
+     * @param exception what to raise
+     * @param greenlets the greenlets
+     * @param timeout how long to wait at most
+     */
     public static void killall(Collection<? extends Greenlet<?>> greenlets, Throwable exception, Duration timeout) {
         killallAsync(greenlets, exception);
         awaitSome(new ArrayList<>(greenlets), -1, Objects.requireNonNull(timeout, "timeout"));
     }
 
-    /** Kills all greenlets with {@link GreenletExit} without waiting. */
+    /**
+     * Kills all greenlets with {@link GreenletExit} without waiting.
+     *
+     * @param greenlets the greenlets
+     */
     public static void killallAsync(Collection<? extends Greenlet<?>> greenlets) {
         killallAsync(greenlets, new GreenletExit());
     }
@@ -212,6 +357,9 @@ public final class Gevent {
     /**
      * Raises {@code exception} in all greenlets without waiting, in their order: those whose body had
      * no turn yet never run; the others get it from hub callbacks queued behind what is runnable.
+     *
+     * @param exception what to raise
+     * @param greenlets the greenlets
      */
     public static void killallAsync(Collection<? extends Greenlet<?>> greenlets, Throwable exception) {
         Objects.requireNonNull(exception, "exception");
@@ -227,22 +375,46 @@ public final class Gevent {
      * the caller is raised from the wait.
      *
      * @return the objects, in the order they became ready
+     * @param <W> the kind of waitable object
+     * @param objects the objects to wait for
      */
     public static <W extends Waitable> List<W> await(Collection<W> objects) {
         return awaitSome(objects, -1, null);
     }
 
-    /** {@link #await(Collection)} for at most {@code timeout}; returns the ready ones, in order. */
+    /**
+     * {@link #await(Collection)} for at most {@code timeout}; returns the ready ones, in order.
+     *
+     * @param <W> the kind of waitable object
+     * @param objects the objects to wait for
+     * @param timeout how long to wait at most
+     * @return the ready ones, in the order they became ready
+     */
     public static <W extends Waitable> List<W> await(Collection<W> objects, Duration timeout) {
         return awaitSome(objects, -1, Objects.requireNonNull(timeout, "timeout"));
     }
 
-    /** Waits until {@code count} of the objects are ready (gevent's {@code wait(count=...)}). */
+    /**
+     * Waits until {@code count} of the objects are ready (gevent's {@code wait(count=...)}).
+     *
+     * @param <W> the kind of waitable object
+     * @param count how many of them to wait for
+     * @param objects the objects to wait for
+     * @return the ready ones, in the order they became ready
+     */
     public static <W extends Waitable> List<W> await(Collection<W> objects, int count) {
         return awaitSome(objects, checkCount(count), null);
     }
 
-    /** Waits until {@code count} of the objects are ready or {@code timeout} passes. */
+    /**
+     * Waits until {@code count} of the objects are ready or {@code timeout} passes.
+     *
+     * @param <W> the kind of waitable object
+     * @param count how many of them to wait for
+     * @param objects the objects to wait for
+     * @param timeout how long to wait at most
+     * @return the ready ones, in the order they became ready
+     */
     public static <W extends Waitable> List<W> await(Collection<W> objects, int count, Duration timeout) {
         return awaitSome(objects, checkCount(count), Objects.requireNonNull(timeout, "timeout"));
     }
@@ -276,7 +448,13 @@ public final class Gevent {
         return out;
     }
 
-    /** Yields the objects as they become ready (gevent's {@code iwait}); accepts what {@link #await} does. */
+    /**
+     * Yields the objects as they become ready (gevent's {@code iwait}); accepts what {@link #await} does.
+     *
+     * @param <W> the kind of waitable object
+     * @param objects the objects to wait for
+     * @return an iterator over the objects as they become ready
+     */
     public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects) {
         return new IWait<>(objects, null);
     }
@@ -284,6 +462,11 @@ public final class Gevent {
     /**
      * Yields the objects as they become ready, for up to {@code timeout} in all; iteration ends early
      * when the time is up (gevent's {@code iwait(timeout=...)}).
+     *
+     * @param <W> the kind of waitable object
+     * @param objects the objects to wait for
+     * @param timeout how long to wait at most
+     * @return an iterator over the objects as they become ready
      */
     public static <W extends Waitable> Iterator<W> iwait(Collection<W> objects, Duration timeout) {
         return new IWait<>(objects, Objects.requireNonNull(timeout, "timeout"));
@@ -293,6 +476,13 @@ public final class Gevent {
      * Runs {@code task} in the current greenlet; if {@code timeout} passes first, throws the
      * {@link Timeout} (gevent's {@code with_timeout}; also when the timeout surfaced in the task as the
      * {@link InterruptedException} of a JDK blocking call). The task's own exceptions pass as themselves.
+     *
+     * @param <T> the result type
+     * @param <X> the checked exception the code may throw
+     * @param task the code to run
+     * @param timeout how long to wait at most
+     * @return the result
+     * @throws X what the task throws
      */
     public static <T, X extends Exception> T withTimeout(Duration timeout, ThrowingSupplier<T, X> task) throws X {
         Timeout t = Timeout.start(timeout);
@@ -308,7 +498,14 @@ public final class Gevent {
         }
     }
 
-    /** {@link #withTimeout(Duration, ThrowingSupplier)} for a task without a result. */
+    /**
+     * {@link #withTimeout(Duration, ThrowingSupplier)} for a task without a result.
+     *
+     * @param <X> the checked exception the code may throw
+     * @param task the code to run
+     * @param timeout how long to wait at most
+     * @throws X what the task throws
+     */
     public static <X extends Exception> void withTimeout(Duration timeout, ThrowingRunnable<X> task) throws X {
         Objects.requireNonNull(task, "task");
         withTimeout(timeout, () -> {
@@ -320,6 +517,14 @@ public final class Gevent {
     /**
      * Runs {@code task}; if its own {@code timeout} passes first, returns {@code timeoutValue} (gevent's
      * {@code with_timeout(timeout_value=...)}). Other timeouts and the task's exceptions propagate.
+     *
+     * @param <T> the result type
+     * @param <X> the checked exception the code may throw
+     * @param task the code to run
+     * @param timeout how long to wait at most
+     * @param timeoutValue what to return when the timeout passes
+     * @return the result
+     * @throws X what the task throws
      */
     public static <T, X extends Exception> T withTimeout(Duration timeout, ThrowingSupplier<T, X> task,
                                                          T timeoutValue) throws X {

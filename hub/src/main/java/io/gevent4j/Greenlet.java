@@ -62,19 +62,33 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     private volatile GreenletExit killedBy;
     private TimerWatcher startTimer;
 
-    /** A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}. */
+    /**
+     * A greenlet of the current thread's hub that will run {@code task}; call {@link #start()}.
+     *
+     * @param task the code to run
+     */
     public Greenlet(Callable<? extends T> task) {
         this(Hub.current(), task);
     }
 
-    /** A greenlet of {@code hub} that will run {@code task}. */
+    /**
+     * A greenlet of {@code hub} that will run {@code task}.
+     *
+     * @param hub the hub
+     * @param task the code to run
+     */
     public Greenlet(Hub hub, Callable<? extends T> task) {
         super(hub, null);
         this.task = Objects.requireNonNull(task, "task");
-        this.links = new Links(hub, this::ready);
+        this.links = new Links(hub, this);
     }
 
-    /** An unstarted greenlet running a task without a result (which may throw checked exceptions). */
+    /**
+     * An unstarted greenlet running a task without a result (which may throw checked exceptions).
+     *
+     * @param task the code to run
+     * @return this
+     */
     public static Greenlet<Void> of(ThrowingRunnable<?> task) {
         return new Greenlet<>(callable(task));
     }
@@ -87,7 +101,13 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         };
     }
 
-    /** Creates and starts a greenlet (gevent's {@code Greenlet.spawn}). */
+    /**
+     * Creates and starts a greenlet (gevent's {@code Greenlet.spawn}).
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the greenlet, started
+     */
     public static <T> Greenlet<T> spawn(Callable<? extends T> task) {
         Greenlet<T> g = new Greenlet<>(task);
         g.start();
@@ -114,6 +134,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
      * Schedules the greenlet to start after {@code delay} (gevent's {@code start_later}). Safe from any
      * thread; killing it before then cancels the start.
      *
+     * @param delay how long to wait before it starts
      * @return this
      */
     public Greenlet<T> startLater(Duration delay) {
@@ -146,7 +167,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         }
     }
 
-    /** The greenlet's name (default {@code Greenlet-N}). */
+    /** {@return the greenlet's name (default {@code Greenlet-N})} */
     public String getName() {
         String n = name;
         if (n == null) {
@@ -155,7 +176,12 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return n;
     }
 
-    /** Sets the greenlet's name. */
+    /**
+     * Sets the greenlet's name.
+     *
+     * @param name the new name
+     * @return this greenlet
+     */
     public Greenlet<T> setName(String name) {
         this.name = Objects.requireNonNull(name, "name");
         return this;
@@ -169,22 +195,22 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return ready;
     }
 
-    /** True when it ended without an exception (a {@link GreenletExit} kill counts as success). */
+    /** {@return true when it ended without an exception (a {@link GreenletExit} kill counts as success)} */
     public boolean successful() {
         return ready && exception == null;
     }
 
-    /** The result, or null before the end, after a failure or after a kill. */
+    /** {@return the result, or null before the end, after a failure or after a kill} */
     public T value() {
         return value;
     }
 
-    /** The {@link GreenletExit} that ended it (a successful death), or null. */
+    /** {@return the {@link GreenletExit} that ended it (a successful death), or null} */
     public GreenletExit killedBy() {
         return killedBy;
     }
 
-    /** The exception it died of, or null. */
+    /** {@return the exception it died of, or null} */
     public Throwable exception() {
         return exception;
     }
@@ -221,22 +247,39 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         return links.remove(callback);
     }
 
-    /** Runs {@code callback(this)} in a new greenlet when this one is ready. */
+    /**
+     * Runs {@code callback(this)} in a new greenlet when this one is ready.
+     *
+     * @param callback the code to run
+     */
     public void link(Consumer<? super Greenlet<T>> callback) {
         rawlink(new SpawnedLink<>(this, callback, SpawnedLink.ALWAYS));
     }
 
-    /** Like {@link #link} but only if the greenlet ended successfully. */
+    /**
+     * Like {@link #link} but only if the greenlet ended successfully.
+     *
+     * @param callback the code to run
+     */
     public void linkValue(Consumer<? super Greenlet<T>> callback) {
         rawlink(new SpawnedLink<>(this, callback, SpawnedLink.ON_SUCCESS));
     }
 
-    /** Like {@link #link} but only if the greenlet died of an exception. */
+    /**
+     * Like {@link #link} but only if the greenlet died of an exception.
+     *
+     * @param callback the code to run
+     */
     public void linkException(Consumer<? super Greenlet<T>> callback) {
         rawlink(new SpawnedLink<>(this, callback, SpawnedLink.ON_FAILURE));
     }
 
-    /** Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}. */
+    /**
+     * Removes a callback added by {@link #link}, {@link #linkValue} or {@link #linkException}.
+     *
+     * @param callback the code to run
+     * @return whether the callback was still registered
+     */
     public boolean unlink(Consumer<? super Greenlet<T>> callback) {
         return links.remove(new SpawnedLink<>(this, callback, SpawnedLink.ALWAYS));
     }
@@ -291,6 +334,7 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     /**
      * Waits until the greenlet is ready or {@code timeout} passed.
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether it is ready
      */
     public boolean join(Duration timeout) {
@@ -308,6 +352,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
     /**
      * Waits for the result (null after a {@link GreenletExit} kill); throws the exception the greenlet
      * died of: unchecked as itself, checked wrapped in a {@link CompletionException}.
+     *
+     * @return the result
      */
     public T get() {
         join();
@@ -318,6 +364,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
      * Waits up to {@code timeout} for the result; see {@link #get()}. {@code Duration.ZERO} does not
      * wait (gevent's {@code get(block=False)}).
      *
+     * @param timeout how long to wait at most (null: no limit)
+     * @return the greenlet's result
      * @throws Timeout if it is not ready in time
      */
     public T get(Duration timeout) {
@@ -331,6 +379,11 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
      * Waits for the result; if the greenlet died of an {@code X}, throws it as itself, so that the caller
      * catches it by its type ({@code g.get(IOException.class)} in a {@code try ... catch (IOException e)});
      * any other exception as {@link #get()} does.
+     *
+     * @param <X> the checked exception the code may throw
+     * @param checked the checked exception type to throw as itself
+     * @return the result
+     * @throws X what the task throws
      */
     public <X extends Exception> T get(Class<X> checked) throws X {
         join();
@@ -356,17 +409,30 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
         kill(new GreenletExit(), null);
     }
 
-    /** Kills with {@link GreenletExit} and waits up to {@code timeout} for the death. */
+    /**
+     * Kills with {@link GreenletExit} and waits up to {@code timeout} for the death.
+     *
+     * @param timeout how long to wait at most
+     */
     public void kill(Duration timeout) {
         kill(new GreenletExit(), Objects.requireNonNull(timeout, "timeout"));
     }
 
-    /** Raises {@code exception} in the greenlet and waits for the death. */
+    /**
+     * Raises {@code exception} in the greenlet and waits for the death.
+     *
+     * @param exception what to raise
+     */
     public void kill(Throwable exception) {
         kill(exception, null);
     }
 
-    /** Raises {@code exception} in the greenlet and waits up to {@code timeout} for the death. */
+    /**
+     * Raises {@code exception} in the greenlet and waits up to {@code timeout} for the death.
+     *
+     * @param exception what to raise
+     * @param timeout how long to wait at most
+     */
     public void kill(Throwable exception, Duration timeout) {
         killAsync(exception);
         if (timeout == null) {
@@ -385,6 +451,8 @@ public class Greenlet<T> extends RawGreenlet implements Waitable {
      * Raises {@code exception} in the greenlet without waiting: its {@code finally} blocks run. A
      * greenlet whose body has not had its first turn never runs; otherwise the exception is delivered
      * by a hub callback queued behind what is already runnable (gevent's order). Safe from any thread.
+     *
+     * @param exception what to raise
      */
     public void killAsync(Throwable exception) {
         Objects.requireNonNull(exception, "exception");

@@ -45,30 +45,46 @@ public class Group implements Iterable<Greenlet<?>> {
     /** An empty group belonging to the current thread's hub. */
     public Group() {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.empty = new Event(sync.hub);
         this.empty.set();
     }
 
-    /** The hub the group belongs to, where it spawns its greenlets. */
+    /** {@return the hub the group belongs to, where it spawns its greenlets} */
     public Hub hub() {
         return sync.hub;
     }
 
     // ------------------------------------------------------------------ membership
 
-    /** Creates a greenlet running {@code task} on the group's hub, adds it and starts it. */
+    /**
+     * Creates a greenlet running {@code task} on the group's hub, adds it and starts it.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the greenlet, started
+     */
     public <T> Greenlet<T> spawn(Callable<? extends T> task) {
         Greenlet<T> g = new Greenlet<>(sync.hub, task);
         start(g);
         return g;
     }
 
-    /** Creates a greenlet running {@code task} (which may throw checked exceptions), adds it and starts it. */
+    /**
+     * Creates a greenlet running {@code task} (which may throw checked exceptions), adds it and starts it.
+     *
+     * @param task the code to run
+     * @return the greenlet, started
+     */
     public Greenlet<Void> spawn(ThrowingRunnable<?> task) {
         return spawn(Greenlet.callable(task));
     }
 
-    /** Adds {@code greenlet} and starts it (gevent's {@code Group.start}). */
+    /**
+     * Adds {@code greenlet} and starts it (gevent's {@code Group.start}).
+     *
+     * @param greenlet the greenlet
+     */
     public void start(Greenlet<?> greenlet) {
         add(greenlet);
         try {
@@ -79,7 +95,11 @@ public class Group implements Iterable<Greenlet<?>> {
         }
     }
 
-    /** Adds {@code greenlet}; it leaves the group when it dies (at once-ish if it is dead). */
+    /**
+     * Adds {@code greenlet}; it leaves the group when it dies (at once-ish if it is dead).
+     *
+     * @param greenlet the greenlet
+     */
     public void add(Greenlet<?> greenlet) {
         addMember(greenlet);
     }
@@ -100,7 +120,11 @@ public class Group implements Iterable<Greenlet<?>> {
         return true;
     }
 
-    /** Removes {@code greenlet} from the group (it keeps running); does nothing if it is not a member. */
+    /**
+     * Removes {@code greenlet} from the group (it keeps running); does nothing if it is not a member.
+     *
+     * @param greenlet the greenlet
+     */
     public void discard(Greenlet<?> greenlet) {
         sync.touch();
         Runnable link;
@@ -123,21 +147,25 @@ public class Group implements Iterable<Greenlet<?>> {
     void removed(Greenlet<?> greenlet) {
     }
 
-    /** True when {@code greenlet} is a member. */
+    /**
+     * {@return true when {@code greenlet} is a member}
+     *
+     * @param greenlet the greenlet
+     */
     public boolean contains(Object greenlet) {
         synchronized (sync) {
             return members.containsKey(greenlet);
         }
     }
 
-    /** Number of members. */
+    /** {@return the number of members} */
     public int size() {
         synchronized (sync) {
             return members.size();
         }
     }
 
-    /** A snapshot of the members, oldest first. */
+    /** {@return a snapshot of the members, oldest first} */
     public List<Greenlet<?>> greenlets() {
         synchronized (sync) {
             return new ArrayList<>(members.keySet());
@@ -160,12 +188,12 @@ public class Group implements Iterable<Greenlet<?>> {
 
     // ------------------------------------------------------------------ capacity (no limit here)
 
-    /** How many more greenlets may be added without blocking: unlimited for a plain group. */
+    /** {@return how many more greenlets may be added without blocking: unlimited for a plain group} */
     public int freeCount() {
         return Integer.MAX_VALUE;
     }
 
-    /** True when adding a greenlet would block: never for a plain group. */
+    /** {@return true when adding a greenlet would block: never for a plain group} */
     public boolean full() {
         return false;
     }
@@ -174,13 +202,18 @@ public class Group implements Iterable<Greenlet<?>> {
      * Blocks until a greenlet can be added without blocking, up to {@code timeout} (a plain group never
      * blocks).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return {@link #freeCount()} when it returned
      */
     public int waitAvailable(Duration timeout) {
         return freeCount();
     }
 
-    /** Blocks until a greenlet can be added without blocking (a plain group never blocks). */
+    /**
+     * Blocks until a greenlet can be added without blocking (a plain group never blocks).
+     *
+     * @return the free slots when it returned
+     */
     public int waitAvailable() {
         return freeCount();
     }
@@ -200,6 +233,7 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Blocks until the group is empty or {@code timeout} passes (null: no limit).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether it became empty
      */
     public boolean join(Duration timeout) {
@@ -215,7 +249,12 @@ public class Group implements Iterable<Greenlet<?>> {
         join(null, true);
     }
 
-    /** {@link #joinOrThrow()} for at most {@code timeout}; returns whether the group became empty. */
+    /**
+     * {@link #joinOrThrow()} for at most {@code timeout}; returns whether the group became empty.
+     *
+     * @param timeout how long to wait at most
+     * @return true on success
+     */
     public boolean joinOrThrow(Duration timeout) {
         return join(Objects.requireNonNull(timeout, "timeout"), true);
     }
@@ -240,17 +279,30 @@ public class Group implements Iterable<Greenlet<?>> {
         kill(new GreenletExit(), true, null);
     }
 
-    /** Kills every member with {@link GreenletExit}, waiting up to {@code timeout} for them to die. */
+    /**
+     * Kills every member with {@link GreenletExit}, waiting up to {@code timeout} for them to die.
+     *
+     * @param timeout how long to wait at most
+     */
     public void kill(Duration timeout) {
         kill(new GreenletExit(), true, Objects.requireNonNull(timeout, "timeout"));
     }
 
-    /** Raises {@code exception} in every member and waits for them to die. */
+    /**
+     * Raises {@code exception} in every member and waits for them to die.
+     *
+     * @param exception what to raise
+     */
     public void kill(Throwable exception) {
         kill(exception, true, null);
     }
 
-    /** Raises {@code exception} in every member, waiting up to {@code timeout} for them to die. */
+    /**
+     * Raises {@code exception} in every member, waiting up to {@code timeout} for them to die.
+     *
+     * @param exception what to raise
+     * @param timeout how long to wait at most
+     */
     public void kill(Throwable exception, Duration timeout) {
         kill(exception, true, Objects.requireNonNull(timeout, "timeout"));
     }
@@ -260,7 +312,11 @@ public class Group implements Iterable<Greenlet<?>> {
         kill(new GreenletExit(), false, null);
     }
 
-    /** Raises {@code exception} in every member without waiting. */
+    /**
+     * Raises {@code exception} in every member without waiting.
+     *
+     * @param exception what to raise
+     */
     public void killAsync(Throwable exception) {
         kill(exception, false, null);
     }
@@ -269,6 +325,10 @@ public class Group implements Iterable<Greenlet<?>> {
      * Kills every member (except the calling greenlet) with {@code exception}; with {@code block},
      * waits up to {@code timeout} (null: no limit) for them to die, killing greenlets added meanwhile
      * too. Never throws for the members' sake.
+     *
+     * @param exception the exception
+     * @param block whether to wait until they are dead
+     * @param timeout how long to wait with {@code block} (null: no limit)
      */
     private void kill(Throwable exception, boolean block, Duration timeout) {
         Objects.requireNonNull(exception, "exception");
@@ -301,21 +361,35 @@ public class Group implements Iterable<Greenlet<?>> {
         }
     }
 
-    /** Kills one member with {@link GreenletExit} and waits for it to die; does nothing if it is not a member. */
+    /**
+     * Kills one member with {@link GreenletExit} and waits for it to die; does nothing if it is not a member.
+     *
+     * @param greenlet the greenlet
+     */
     public void killone(Greenlet<?> greenlet) {
         if (contains(greenlet)) {
             greenlet.kill();
         }
     }
 
-    /** Raises {@code exception} in one member and waits for it to die; does nothing if it is not a member. */
+    /**
+     * Raises {@code exception} in one member and waits for it to die; does nothing if it is not a member.
+     *
+     * @param exception what to raise
+     * @param greenlet the greenlet
+     */
     public void killone(Greenlet<?> greenlet, Throwable exception) {
         if (contains(greenlet)) {
             greenlet.kill(exception);
         }
     }
 
-    /** Kills one member with {@link GreenletExit}, waiting up to {@code timeout}; does nothing if it is not a member. */
+    /**
+     * Kills one member with {@link GreenletExit}, waiting up to {@code timeout}; does nothing if it is not a member.
+     *
+     * @param greenlet the greenlet
+     * @param timeout how long to wait at most
+     */
     public void killone(Greenlet<?> greenlet, Duration timeout) {
         if (contains(greenlet)) {
             greenlet.kill(timeout);
@@ -327,6 +401,10 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Runs {@code task} in a member greenlet and returns its result (rethrowing its exception). Called
      * from a member greenlet, it runs {@code task} directly, so that a full pool cannot deadlock.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return what {@code task} returned
      */
     public <T> T apply(Callable<? extends T> task) {
         if (currentIsMember()) {
@@ -345,14 +423,22 @@ public class Group implements Iterable<Greenlet<?>> {
      * Runs {@code task} in a member greenlet and returns that greenlet at once (blocking first while the
      * pool is full). Called from a member greenlet of a full pool, the task runs in a greenlet outside
      * the pool instead, so that it cannot deadlock.
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the member greenlet running {@code task}
      */
     public <T> Greenlet<T> applyAsync(Callable<? extends T> task) {
         return applyAsync(task, null);
     }
 
     /**
-     * Like {@link #applyAsync(Callable)}, then calls {@code callback} with the result (in a new greenlet)
-     * if the task succeeds.
+     * {@return like {@link #applyAsync(Callable)}, then calls {@code callback} with the result (in a new
+     * greenlet) if the task succeeds}
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @param callback the code to run
      */
     public <T> Greenlet<T> applyAsync(Callable<? extends T> task, Consumer<? super T> callback) {
         Greenlet<T> g;
@@ -367,7 +453,15 @@ public class Group implements Iterable<Greenlet<?>> {
         return g;
     }
 
-    /** Applies {@code fn} to every input concurrently; returns the results in input order. */
+    /**
+     * Applies {@code fn} to every input concurrently; returns the results in input order.
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     * @return the results, in input order
+     */
     public <A, R> List<R> map(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         List<R> out = new ArrayList<>();
         for (Iterator<R> it = imap(fn, inputs); it.hasNext(); ) {
@@ -379,12 +473,25 @@ public class Group implements Iterable<Greenlet<?>> {
     /**
      * Applies {@code fn} to the inputs concurrently, lazily, yielding the results in input order. Each
      * application runs in a member greenlet.
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     * @return the results, in input order
      */
     public <A, R> Iterator<R> imap(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         return new OrderedMap<>(fn, inputs.iterator());
     }
 
-    /** Like {@link #imap} but yields each result as soon as it is ready. */
+    /**
+     * {@return like {@link #imap} but yields each result as soon as it is ready}
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     */
     public <A, R> Iterator<R> imapUnordered(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         return new UnorderedMap<>(fn, inputs.iterator());
     }

@@ -22,7 +22,11 @@ public class JoinableQueue<T> extends Queue<T> {
         this(0);
     }
 
-    /** A joinable queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded. */
+    /**
+     * A joinable queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public JoinableQueue(int maxsize) {
         super(maxsize);
         this.done = new Event(sync.hub);
@@ -61,7 +65,7 @@ public class JoinableQueue<T> extends Queue<T> {
         }
     }
 
-    /** Number of items inserted and not yet marked done. */
+    /** {@return the number of items inserted and not yet marked done} */
     public int unfinishedTasks() {
         synchronized (sync) {
             return unfinished;
@@ -79,6 +83,7 @@ public class JoinableQueue<T> extends Queue<T> {
     /**
      * Blocks until every inserted item was marked done or {@code timeout} passes.
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return whether the count reached zero
      */
     public boolean join(Duration timeout) {

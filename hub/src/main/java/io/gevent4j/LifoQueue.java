@@ -16,7 +16,11 @@ public class LifoQueue<T> extends Queue<T> {
         this(0);
     }
 
-    /** A LIFO queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded. */
+    /**
+     * A LIFO queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public LifoQueue(int maxsize) {
         super(maxsize, Collections.asLifoQueue(new ArrayDeque<>()));
     }

@@ -1,6 +1,7 @@
 package io.gevent4j;
 
 import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.Waitable;
 import io.gevent4j.hub.Waiter;
 import io.gevent4j.loop.Loop;
 
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * The one base for everything that can be waited on (gevent's {@code AbstractLinkable}), as a
@@ -35,18 +35,36 @@ import java.util.function.BooleanSupplier;
  */
 final class Links {
     private final Hub hub;
-    private final BooleanSupplier ready;
-    private final ArrayDeque<Runnable> links = new ArrayDeque<>(2);
+    /** The owner: asked whether it is ready, and named where a greenlet waits on it. */
+    private final Waitable owner;
+    /** Made by the first link: most owners (greenlets above all) never get one. */
+    private ArrayDeque<Runnable> links;
     /** A notification is queued or running. */
     private boolean scheduled;
     /** Links of the running notification still to call (the ones present when it started). */
     private int round;
-    private final Runnable notifier = this::notifyLinks;
+    private Runnable notifier;
 
-    /** Links notified on {@code hub} once {@code ready} holds (a volatile read of the owner's state). */
-    Links(Hub hub, BooleanSupplier ready) {
+    /**
+     * Links notified on {@code hub} once {@code owner} is {@link Waitable#ready() ready} (a volatile read
+     * of its state).
+     */
+    Links(Hub hub, Waitable owner) {
         this.hub = Objects.requireNonNull(hub, "hub");
-        this.ready = ready;
+        this.owner = owner;
+    }
+
+    private boolean ownerReady() {
+        return owner.ready();
+    }
+
+    /** Under the lock. */
+    private ArrayDeque<Runnable> list() {
+        ArrayDeque<Runnable> l = links;
+        if (l == null) {
+            l = links = new ArrayDeque<>(4);
+        }
+        return l;
     }
 
     Hub hub() {
@@ -57,7 +75,7 @@ final class Links {
     void add(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         synchronized (this) {
-            links.add(callback);
+            list().add(callback);
         }
         checkAndNotify();
     }
@@ -65,6 +83,9 @@ final class Links {
     /** Removes {@code callback} (the first equal link) if it was not notified yet. */
     synchronized boolean remove(Runnable callback) {
         int i = 0;
+        if (links == null) {
+            return false;
+        }
         for (var it = links.iterator(); it.hasNext(); i++) {
             Runnable r = it.next();
             if (r == callback || r.equals(callback)) {
@@ -99,11 +120,11 @@ final class Links {
      */
     boolean await(long nanos) {
         Hub here = Hub.current();
-        Waiter<Object> w = new Waiter<>(here);
+        Waiter<Object> w = new Waiter<>(here, owner);
         add(w);
         AutoCloseable external = null;
         try {
-            if (here != hub && ready.getAsBoolean()) {
+            if (here != hub && ownerReady()) {
                 // Became ready from another thread while we linked: the notification runs on its hub's
                 // loop, which may not run again soon (its owner may be blocked waiting for us).
                 return true;
@@ -128,7 +149,7 @@ final class Links {
 
     /** Number of links not notified yet. */
     synchronized int size() {
-        return links.size();
+        return links == null ? 0 : links.size();
     }
 
     /**
@@ -141,7 +162,7 @@ final class Links {
         ArrayList<Waiter<?>> foreign = null;
         boolean schedule = false;
         synchronized (this) {
-            if (links.isEmpty() || !ready.getAsBoolean()) {
+            if (links == null || links.isEmpty() || !ownerReady()) {
                 return;
             }
             int i = 0;
@@ -160,6 +181,9 @@ final class Links {
             }
             if (!scheduled && !links.isEmpty()) {
                 scheduled = schedule = true;
+                if (notifier == null) {
+                    notifier = this::notifyLinks;
+                }
             }
         }
         if (foreign != null) {
@@ -174,7 +198,7 @@ final class Links {
             hub.loop().execute(notifier);
         } catch (RejectedExecutionException e) {
             synchronized (this) { // the hub is gone: nobody is left to notify
-                links.clear();
+                links = null;
                 scheduled = false;
             }
         }
@@ -185,13 +209,13 @@ final class Links {
         Loop loop = hub.loop();
         synchronized (this) {
             if (round == 0) {
-                round = links.size();
+                round = links == null ? 0 : links.size();
             }
         }
         while (true) {
             Runnable link;
             synchronized (this) {
-                if (round == 0 || links.isEmpty()) {
+                if (round == 0 || links == null || links.isEmpty()) {
                     round = 0;
                     scheduled = false;
                     break;

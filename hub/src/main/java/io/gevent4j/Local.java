@@ -34,19 +34,26 @@ public final class Local<T> {
     }
 
     /**
-     * A local whose initial value in each greenlet comes from {@code initial}, called the first time
-     * that greenlet reads it (gevent's {@code local} subclass with an {@code __init__}).
+     * {@return a local whose initial value in each greenlet comes from {@code initial}, called the first time
+     * that greenlet reads it (gevent's {@code local} subclass with an {@code __init__})}
+     *
+     * @param <T> the type of the result
+     * @param initial gives each greenlet's initial value
      */
     public static <T> Local<T> withInitial(Supplier<? extends T> initial) {
         return new Local<>(Objects.requireNonNull(initial, "initial"));
     }
 
-    /** The calling greenlet's value. */
+    /** {@return the calling greenlet's value} */
     public T get() {
         return values.get();
     }
 
-    /** Sets the calling greenlet's value. */
+    /**
+     * Sets the calling greenlet's value.
+     *
+     * @param value the value
+     */
     public void set(T value) {
         values.set(value);
     }

@@ -19,6 +19,7 @@ public class Pool extends Group {
     /**
      * A pool of at most {@code size} greenlets, belonging to the current thread's hub.
      *
+     * @param size the most greenlets at once
      * @throws IllegalArgumentException if {@code size < 1}
      */
     public Pool(int size) {
@@ -29,7 +30,7 @@ public class Pool extends Group {
         this.slots = new Semaphore(size);
     }
 
-    /** The maximum number of members. */
+    /** {@return the maximum number of members} */
     public int poolSize() {
         return size;
     }
@@ -44,6 +45,8 @@ public class Pool extends Group {
      * Adds {@code greenlet}, waiting up to {@code timeout} for a free slot ({@code Duration.ZERO}: only
      * if one is free now, gevent's {@code add(blocking=False)}).
      *
+     * @param greenlet the greenlet
+     * @param timeout how long to wait for a slot (null: no limit)
      * @throws Queue.Full if no slot became free
      */
     public void add(Greenlet<?> greenlet, Duration timeout) {

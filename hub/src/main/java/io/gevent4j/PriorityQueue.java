@@ -17,7 +17,11 @@ public class PriorityQueue<T> extends Queue<T> {
         this(0, null);
     }
 
-    /** A queue holding at most {@code maxsize} items ({@code <= 0}: unbounded), by natural order. */
+    /**
+     * A queue holding at most {@code maxsize} items ({@code <= 0}: unbounded), by natural order.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public PriorityQueue(int maxsize) {
         this(maxsize, null);
     }
@@ -25,6 +29,9 @@ public class PriorityQueue<T> extends Queue<T> {
     /**
      * A queue holding at most {@code maxsize} items ({@code <= 0}: unbounded), least first by
      * {@code comparator} (null: natural order).
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     * @param comparator the order of the items
      */
     public PriorityQueue(int maxsize, Comparator<? super T> comparator) {
         super(maxsize, new java.util.PriorityQueue<>(comparator));

@@ -28,7 +28,11 @@ public class Queue<T> extends SimpleQueue<T> {
         this(0);
     }
 
-    /** A queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded. */
+    /**
+     * A queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public Queue(int maxsize) {
         this(maxsize, new ArrayDeque<>());
     }
@@ -67,7 +71,11 @@ public class Queue<T> extends SimpleQueue<T> {
         }
     }
 
-    /** True once {@link #shutdown()} or {@link #shutdownNow()} was called. */
+    /**
+     * True once {@link #shutdown()} or {@link #shutdownNow()} was called.
+     *
+     * @return whether {@link #shutdown()} or {@link #shutdownNow()} was called
+     */
     public boolean isShutdown() {
         synchronized (sync) {
             return shutdown;
@@ -78,6 +86,7 @@ public class Queue<T> extends SimpleQueue<T> {
     public static class Empty extends NoSuchElementException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception, without a stack trace (it is control flow). */
         public Empty() {
             super("queue is empty");
         }
@@ -92,6 +101,7 @@ public class Queue<T> extends SimpleQueue<T> {
     public static class Full extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception, without a stack trace (it is control flow). */
         public Full() {
             super("queue is full");
         }
@@ -106,6 +116,7 @@ public class Queue<T> extends SimpleQueue<T> {
     public static class ShutDown extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
+        /** The exception. */
         public ShutDown() {
             super("queue is shut down");
         }

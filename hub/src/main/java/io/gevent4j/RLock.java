@@ -32,6 +32,7 @@ public final class RLock {
     /** A free lock belonging to the current thread's hub. */
     public RLock() {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.waiters = sync.waitList(() -> this.owner == null ? 1 : 0);
     }
 
@@ -44,6 +45,7 @@ public final class RLock {
      * Acquires the lock, waiting up to {@code timeout} ({@code Duration.ZERO}: only if it is free now,
      * gevent's {@code acquire(blocking=False)}).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return false if it was not acquired in time
      */
     public boolean acquire(Duration timeout) {
@@ -64,12 +66,20 @@ public final class RLock {
         return sync.acquire(waiters, () -> tryTake(me), nanos);
     }
 
-    /** Acquires the lock if that does not block. */
+    /**
+     * Acquires the lock if that does not block.
+     *
+     * @return whether the lock was acquired
+     */
     public boolean tryAcquire() {
         return acquire(0);
     }
 
-    /** Acquires the lock and returns a handle whose {@code close()} releases it once. */
+    /**
+     * Acquires the lock and returns a handle whose {@code close()} releases it once.
+     *
+     * @return a handle for try-with-resources
+     */
     public Permit permit() {
         acquire();
         AtomicBoolean held = new AtomicBoolean(true);
@@ -113,21 +123,21 @@ public final class RLock {
         }
     }
 
-    /** True when some greenlet holds the lock. */
+    /** {@return true when some greenlet holds the lock} */
     public boolean locked() {
         synchronized (sync) {
             return owner != null;
         }
     }
 
-    /** True when the calling greenlet holds the lock. */
+    /** {@return true when the calling greenlet holds the lock} */
     public boolean isOwned() {
         synchronized (sync) {
             return owner == Thread.currentThread();
         }
     }
 
-    /** How many times the calling greenlet holds the lock (0 if it does not). */
+    /** {@return how many times the calling greenlet holds the lock (0 if it does not)} */
     public int holdCount() {
         synchronized (sync) {
             return owner == Thread.currentThread() ? count : 0;

@@ -43,6 +43,7 @@ public class Semaphore implements Waitable {
     /**
      * A semaphore with {@code value} permits.
      *
+     * @param value the value
      * @throws IllegalArgumentException if {@code value} is negative
      */
     public Semaphore(int value) {
@@ -50,19 +51,20 @@ public class Semaphore implements Waitable {
             throw new IllegalArgumentException("semaphore initial value must be >= 0: " + value);
         }
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.waiters = sync.waitList(() -> this.counter);
-        this.links = new Links(sync.hub, this::ready);
+        this.links = new Links(sync.hub, this);
         this.counter = value;
     }
 
-    /** The number of permits available now. */
+    /** {@return the number of permits available now} */
     public int counter() {
         synchronized (sync) {
             return counter;
         }
     }
 
-    /** True when no permit is available. */
+    /** {@return true when no permit is available} */
     public boolean locked() {
         return counter() <= 0;
     }
@@ -104,6 +106,7 @@ public class Semaphore implements Waitable {
      * Takes a permit, waiting up to {@code timeout} ({@code Duration.ZERO}: only if one is free now,
      * gevent's {@code acquire(blocking=False)}).
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return false if none became available in time
      */
     public boolean acquire(Duration timeout) {
@@ -124,12 +127,20 @@ public class Semaphore implements Waitable {
         return sync.acquire(waiters, take, nanos);
     }
 
-    /** Takes a permit if one is available now (never blocks). */
+    /**
+     * Takes a permit if one is available now (never blocks).
+     *
+     * @return whether a permit was taken
+     */
     public boolean tryAcquire() {
         return acquire(0);
     }
 
-    /** Acquires a permit and returns a handle whose {@code close()} releases it. */
+    /**
+     * Acquires a permit and returns a handle whose {@code close()} releases it.
+     *
+     * @return a handle for try-with-resources
+     */
     public Permit permit() {
         acquire();
         AtomicBoolean held = new AtomicBoolean(true);
@@ -167,6 +178,7 @@ public class Semaphore implements Waitable {
     /**
      * Blocks until a permit is available without taking it (gevent's {@code wait}), up to {@code timeout}.
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return the permits available when it returned (at least 1), or 0 when the time ran out
      */
     public int await(Duration timeout) {

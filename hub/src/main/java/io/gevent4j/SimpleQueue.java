@@ -68,13 +68,18 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         this(0);
     }
 
-    /** A FIFO queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded. */
+    /**
+     * A FIFO queue holding at most {@code maxsize} items; {@code maxsize <= 0}: unbounded.
+     *
+     * @param maxsize the most items it holds; {@code <= 0}: unbounded
+     */
     public SimpleQueue(int maxsize) {
         this(maxsize, new ArrayDeque<>());
     }
 
     SimpleQueue(int maxsize, java.util.Queue<T> storage) {
         this.sync = new Sync(Hub.current());
+        this.sync.subject = this;
         this.items = storage;
         this.maxsize = Math.max(0, maxsize);
         this.getters = sync.waitList(this::itemCount);
@@ -107,31 +112,31 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
 
     // ------------------------------------------------------------------ gevent's API
 
-    /** The bound; 0 for an unbounded queue. */
+    /** {@return the bound; 0 for an unbounded queue} */
     public int maxsize() {
         return maxsize;
     }
 
-    /** Number of items in the queue. */
+    /** {@return the number of items in the queue} */
     public int qsize() {
         synchronized (sync) {
             return items.size();
         }
     }
 
-    /** True when the queue holds no item. */
+    /** {@return true when the queue holds no item} */
     public boolean empty() {
         return qsize() == 0;
     }
 
-    /** True when the queue is bounded and holds {@code maxsize} items. */
+    /** {@return true when the queue is bounded and holds {@code maxsize} items} */
     public boolean full() {
         synchronized (sync) {
             return maxsize > 0 && items.size() >= maxsize;
         }
     }
 
-    /** The hub the queue belongs to. */
+    /** {@return the hub the queue belongs to} */
     public Hub hub() {
         return sync.hub;
     }
@@ -150,6 +155,8 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
      *
      * @throws Queue.Full if there was no room in time
      * @throws Queue.ShutDown if the queue was shut down
+     * @param item the item
+     * @param timeout how long to wait at most
      */
     public void put(T item, Duration timeout) {
         if (!insert(item, Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")))) {
@@ -157,14 +164,22 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
         }
     }
 
-    /** Inserts {@code item} without blocking, or throws {@link Queue.Full}. */
+    /**
+     * Inserts {@code item} without blocking, or throws {@link Queue.Full}.
+     *
+     * @param item the item
+     */
     public void putNowait(T item) {
         if (!insert(item, 0)) {
             throw new Queue.Full();
         }
     }
 
-    /** Removes and returns the next item, blocking while the queue is empty. */
+    /**
+     * Removes and returns the next item, blocking while the queue is empty.
+     *
+     * @return the result
+     */
     public T get() {
         return orEmpty(extract(-1, true));
     }
@@ -175,17 +190,27 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
      *
      * @throws Queue.Empty if none came in time
      * @throws Queue.ShutDown if the queue was shut down and is empty
+     * @param timeout how long to wait at most
+     * @return the result
      */
     public T get(Duration timeout) {
         return orEmpty(extract(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")), true));
     }
 
-    /** Removes and returns the next item without blocking, or throws {@link Queue.Empty}. */
+    /**
+     * Removes and returns the next item without blocking, or throws {@link Queue.Empty}.
+     *
+     * @return the item
+     */
     public T getNowait() {
         return orEmpty(extract(0, true));
     }
 
-    /** Returns the next item without removing it, blocking until there is one (gevent's blocking {@code peek()}). */
+    /**
+     * Returns the next item without removing it, blocking until there is one (gevent's blocking {@code peek()}).
+     *
+     * @return the next item (not removed)
+     */
     public T peekWait() {
         return orEmpty(extract(-1, false));
     }
@@ -195,12 +220,14 @@ public class SimpleQueue<T> extends AbstractQueue<T> implements BlockingQueue<T>
      * {@code peek(timeout=...)}).
      *
      * @throws Queue.Empty if none came in time
+     * @param timeout how long to wait at most
+     * @return the next item (not removed)
      */
     public T peekWait(Duration timeout) {
         return orEmpty(extract(Sync.nanos(true, Objects.requireNonNull(timeout, "timeout")), false));
     }
 
-    /** The next item without removing it, or throws {@link Queue.Empty}. */
+    /** {@return the next item without removing it, or throws {@link Queue.Empty}} */
     public T peekNowait() {
         return orEmpty(extract(0, false));
     }

@@ -48,6 +48,8 @@ final class Sync {
     final Hub hub;
     /** Set, for good, once a thread other than the hub's used the primitive. */
     volatile boolean shared;
+    /** The primitive, named where a greenlet waits on it (run info, LoopExit). */
+    Object subject;
 
     Sync(Hub hub) {
         this.hub = hub;
@@ -108,7 +110,7 @@ final class Sync {
                         if (here == null) {
                             here = Hub.current();
                         }
-                        node = new Node(here);
+                        node = new Node(here, subject);
                         if (hadTurn) {
                             list.addFirst(node); // it was its turn: it keeps its place
                         } else {
@@ -211,8 +213,8 @@ final class Sync {
         Object item;
         boolean taken;
 
-        Node(Hub hub) {
-            this.waiter = new Waiter<>(hub);
+        Node(Hub hub, Object subject) {
+            this.waiter = new Waiter<>(hub, subject);
         }
 
         /** Wakes the parked thread; safe from any thread, ignored after the first. */

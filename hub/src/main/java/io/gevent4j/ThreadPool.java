@@ -1,7 +1,6 @@
 package io.gevent4j;
 
 import io.gevent4j.hub.Hub;
-import io.gevent4j.hub.Waiter;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -52,6 +50,7 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
     /**
      * A pool running at most {@code maxsize} tasks at once.
      *
+     * @param maxsize the most tasks running at once
      * @throws IllegalArgumentException if {@code maxsize < 1}
      */
     public ThreadPool(int maxsize) {
@@ -71,17 +70,17 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
         this.executor.allowCoreThreadTimeOut(true);
     }
 
-    /** The most tasks that run at once. */
+    /** {@return the most tasks that run at once} */
     public int maxsize() {
         return maxsize;
     }
 
-    /** Number of pool threads alive now. */
+    /** {@return the number of pool threads alive now} */
     public int threadCount() {
         return executor.getPoolSize();
     }
 
-    /** Number of tasks queued or running. */
+    /** {@return the number of tasks queued or running} */
     public int pending() {
         return executor.getQueue().size() + executor.getActiveCount();
     }
@@ -90,6 +89,9 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
      * Runs {@code task} on a pool thread; returns at once a result of the current hub that the task's
      * value or exception completes.
      *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return the result the task completes
      * @throws RejectedExecutionException if the pool was shut down
      */
     public <T> AsyncResult<T> spawn(Callable<? extends T> task) {
@@ -111,7 +113,12 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
         return r;
     }
 
-    /** Runs {@code task} on a pool thread; see {@link #spawn(Callable)}. */
+    /**
+     * Runs {@code task} on a pool thread; see {@link #spawn(Callable)}.
+     *
+     * @param task the code to run
+     * @return the result the task completes
+     */
     public AsyncResult<Void> spawn(Runnable task) {
         Objects.requireNonNull(task, "task");
         return spawn(() -> {
@@ -120,7 +127,13 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
         });
     }
 
-    /** Runs {@code task} on a pool thread and waits for its value (rethrowing its exception). */
+    /**
+     * Runs {@code task} on a pool thread and waits for its value (rethrowing its exception).
+     *
+     * @param <T> the type of the result
+     * @param task the code to run
+     * @return what {@code task} returned
+     */
     public <T> T apply(Callable<? extends T> task) {
         return spawn(task).get();
     }
@@ -128,6 +141,12 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
     /**
      * Applies {@code fn} to every input on the pool's threads (at most {@code maxsize} at once) and
      * returns the results in input order; the first failure (in input order) is rethrown.
+     *
+     * @param <A> the type of the inputs
+     * @param <R> the type of the results
+     * @param fn the function to apply
+     * @param inputs the inputs
+     * @return the results, in input order
      */
     public <A, R> List<R> map(Function<? super A, ? extends R> fn, Iterable<? extends A> inputs) {
         Objects.requireNonNull(fn, "fn");
@@ -231,17 +250,49 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
     }
 
     /** A {@link FutureTask} whose {@code get} waits cooperatively when the caller runs a hub. */
-    private static final class Task<T> extends FutureTask<T> {
-        private final CopyOnWriteArrayList<Waiter<Object>> waiters = new CopyOnWriteArrayList<>();
+    private static final class Task<T> extends FutureTask<T> implements io.gevent4j.hub.Waitable {
+        /** The linkable the cooperative getters wait on, made on the first one's hub. */
+        private volatile Links links;
 
         Task(Callable<T> callable) {
             super(callable);
         }
 
         @Override
+        public boolean ready() {
+            return isDone();
+        }
+
+        @Override
+        public void rawlink(Runnable callback) {
+            linksOf(Hub.current()).add(callback);
+        }
+
+        @Override
+        public boolean unlink(Runnable callback) {
+            Links l = links;
+            return l != null && l.remove(callback);
+        }
+
+        private Links linksOf(Hub here) {
+            Links l = links;
+            if (l == null) {
+                synchronized (this) {
+                    l = links;
+                    if (l == null) {
+                        l = links = new Links(here, this);
+                        l.shared = true; // completed by a pool thread: the waiting hub must not give up
+                    }
+                }
+            }
+            return l;
+        }
+
+        @Override
         protected void done() {
-            for (Waiter<Object> w : waiters) {
-                w.switchTo(null);
+            Links l = links;
+            if (l != null) {
+                l.checkAndNotify();
             }
         }
 
@@ -266,28 +317,11 @@ public final class ThreadPool extends AbstractExecutorService implements AutoClo
 
         /** @param nanos negative: no limit */
         private boolean awaitDone(long nanos) {
-            Hub here = Hub.current();
-            Waiter<Object> w = new Waiter<>(here);
-            waiters.add(w);
-            AutoCloseable external = null;
-            try {
-                if (isDone()) {
-                    return true;
-                }
-                if (nanos == 0) {
-                    return false;
-                }
-                external = here.externalWait();
-                boolean woke = nanos < 0 || nanos > Sync.FOREVER ? w.await((Duration) null)
-                        : w.await(nanos, TimeUnit.NANOSECONDS);
-                if (woke && w.exception() != null) {
-                    throw Sync.sneaky(w.exception()); // a kill or timeout aimed at the waiter
-                }
-                return woke || isDone();
-            } finally {
-                waiters.remove(w);
-                Sync.close(external);
+            Links l = linksOf(Hub.current());
+            if (isDone()) {
+                return true;
             }
+            return nanos != 0 && l.await(nanos) || isDone();
         }
     }
 }

@@ -10,6 +10,10 @@ package io.gevent4j;
  */
 @FunctionalInterface
 public interface ThrowingRunnable<X extends Exception> {
-    /** Runs the task. */
+    /**
+     * Runs the task.
+     *
+     * @throws X what the task throws
+     */
     void run() throws X;
 }

@@ -10,6 +10,11 @@ package io.gevent4j;
  */
 @FunctionalInterface
 public interface ThrowingSupplier<T, X extends Exception> {
-    /** Runs the task and returns its result. */
+    /**
+     * Runs the task and returns its result.
+     *
+     * @return the result
+     * @throws X what the task throws
+     */
     T get() throws X;
 }

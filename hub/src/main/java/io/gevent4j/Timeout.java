@@ -38,7 +38,11 @@ public class Timeout extends Error implements AutoCloseable {
     private transient RawGreenlet target;
     private transient volatile boolean expired;
 
-    /** An unstarted timeout of {@code duration}; null never fires. */
+    /**
+     * An unstarted timeout of {@code duration}; null never fires.
+     *
+     * @param duration how long
+     */
     public Timeout(Duration duration) {
         super(duration == null ? "Timeout (never)" : "Timeout after " + format(duration), null, false, true);
         if (duration != null && duration.isNegative()) {
@@ -47,7 +51,12 @@ public class Timeout extends Error implements AutoCloseable {
         this.duration = duration;
     }
 
-    /** Creates and {@link #start() starts} a timeout for the current greenlet. */
+    /**
+     * Creates and {@link #start() starts} a timeout for the current greenlet.
+     *
+     * @param duration how long
+     * @return the started timeout, to close
+     */
     public static Timeout start(Duration duration) {
         Timeout t = new Timeout(duration);
         t.start();
@@ -76,12 +85,12 @@ public class Timeout extends Error implements AutoCloseable {
         return this;
     }
 
-    /** The configured duration; null for a timeout that never fires. */
+    /** {@return the configured duration; null for a timeout that never fires} */
     public Duration duration() {
         return duration;
     }
 
-    /** True while armed and not yet expired. */
+    /** {@return true while armed and not yet expired} */
     public boolean pending() {
         TimerWatcher t = timer;
         return t != null && t.isActive();

@@ -9,7 +9,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Spawns {@code count} greenlets that each park once, measures the heap they hold while parked, then
  * wakes and joins them all; does the same with plain virtual threads (the JDK's scheduler) in the same
- * JVM. Prints time per spawn+join and bytes per parked thread for both.
+ * JVM. Prints time per spawn+join and bytes per parked thread for both. The greenlets are spawned and
+ * joined from a greenlet ({@code Gevent.run}), as a program written for gevent4j does.
  */
 public final class SpawnMemory {
     private static volatile boolean release;
@@ -26,7 +27,16 @@ public final class SpawnMemory {
         }
     }
 
+    /**
+     * The greenlet side runs inside {@code Gevent.run}, the recommended entry point: its joins are
+     * greenlet switches. From a plain {@code main} every join that waits would also pass the hub's baton
+     * to its carrier thread and back (about 6 us each: see {@code SwitchBench.ownerSleepZero}).
+     */
     static Result greenlets(int count) {
+        return Gevent.run(() -> greenletsInAGreenlet(count));
+    }
+
+    private static Result greenletsInAGreenlet(int count) {
         release = false;
         Thread[] threads = new Thread[count];
         @SuppressWarnings("unchecked")

@@ -33,6 +33,11 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@code bareSchedulerParkUnpark}: the floor for any design built on virtual threads - the same
  *     hand-off between two virtual threads whose scheduler is a bare {@code ArrayDeque} drained by the
  *     benchmark thread (no loop, no hub).</li>
+ * <li>{@code ownerSleepZero}: the hub's owner thread (a plain {@code main}) calling
+ *     {@code Gevent.sleep(0)} while one greenlet is alive doing the same: since greenlets run on the
+ *     hub's carrier thread, each call passes the baton to the carrier and back;</li>
+ * <li>{@code ownerSleepZeroNoGreenlets}: the owner's {@code sleep(0)} on a hub that never had a
+ *     greenlet (it runs its loop itself).</li>
  * </ul>
  */
 @State(Scope.Thread)
@@ -134,6 +139,28 @@ public class SwitchBench {
                 partner.switchTo();
             }
         }).join();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void ownerSleepZero() {
+        Greenlet<Void> other = Gevent.spawn(() -> {
+            for (int i = 0; i < N; i++) {
+                Gevent.sleep(0);
+            }
+        });
+        for (int i = 0; i < N; i++) {
+            Gevent.sleep(0);
+        }
+        other.join();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public void ownerSleepZeroNoGreenlets() {
+        for (int i = 0; i < N; i++) {
+            Gevent.sleep(0);
+        }
     }
 
     private static final java.lang.reflect.Constructor<?> BUILDER;

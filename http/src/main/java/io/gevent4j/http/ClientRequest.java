@@ -27,7 +27,12 @@ public final class ClientRequest {
     /** Writes a streamed request body. */
     @FunctionalInterface
     public interface BodyWriter {
-        /** Writes the body to {@code out}; closing {@code out} is optional. */
+        /**
+         * Writes the body to {@code out}; closing {@code out} is optional.
+         *
+         * @param out where to print
+         * @throws IOException if an I/O error occurs
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -47,22 +52,43 @@ public final class ClientRequest {
         }
     }
 
-    /** A request with any method token. */
+    /**
+     * A request with any method token.
+     *
+     * @param method the method
+     * @param url the url
+     * @return this
+     */
     public static ClientRequest of(String method, String url) {
         return new ClientRequest(method, url);
     }
 
-    /** {@code GET url}. */
+    /**
+     * {@code GET url}.
+     *
+     * @param url the url
+     * @return this
+     */
     public static ClientRequest get(String url) {
         return new ClientRequest("GET", url);
     }
 
-    /** {@code POST url} (add a body). */
+    /**
+     * {@code POST url} (add a body).
+     *
+     * @param url the url
+     * @return this
+     */
     public static ClientRequest post(String url) {
         return new ClientRequest("POST", url);
     }
 
-    /** {@code PUT url} (add a body). */
+    /**
+     * {@code PUT url} (add a body).
+     *
+     * @param url the url
+     * @return this
+     */
     public static ClientRequest put(String url) {
         return new ClientRequest("PUT", url);
     }
@@ -71,6 +97,9 @@ public final class ClientRequest {
      * Adds a header field. Host, Content-Length, Transfer-Encoding and Connection are the client's.
      *
      * @throws IllegalArgumentException if the name is not a token or the value holds CR, LF or NUL
+     * @param name the name
+     * @param value the value
+     * @return this
      */
     public ClientRequest header(String name, String value) {
         if (name.isEmpty() || !name.chars().allMatch(c -> c < 128 && HttpInput.isTchar((byte) c))) {
@@ -83,7 +112,12 @@ public final class ClientRequest {
         return this;
     }
 
-    /** Adds every field of {@code h}. */
+    /**
+     * Adds every field of {@code h}.
+     *
+     * @param h the headers to add
+     * @return this
+     */
     public ClientRequest headers(HttpHeaders h) {
         for (int i = 0; i < h.size(); i++) {
             header(h.nameAt(i), h.valueAt(i));
@@ -91,7 +125,12 @@ public final class ClientRequest {
         return this;
     }
 
-    /** The body as bytes, sent with its Content-Length. */
+    /**
+     * The body as bytes, sent with its Content-Length.
+     *
+     * @param body the body
+     * @return this
+     */
     public ClientRequest body(byte[] body) {
         this.bytes = Objects.requireNonNull(body, "body");
         this.writer = null;
@@ -99,7 +138,13 @@ public final class ClientRequest {
         return this;
     }
 
-    /** The body as UTF-8 text with {@code Content-Type: contentType}. */
+    /**
+     * The body as UTF-8 text with {@code Content-Type: contentType}.
+     *
+     * @param contentType the content type
+     * @param text the text
+     * @return this
+     */
     public ClientRequest body(String contentType, String text) {
         header("Content-Type", contentType);
         return body(text.getBytes(StandardCharsets.UTF_8));
@@ -108,6 +153,10 @@ public final class ClientRequest {
     /**
      * The body streamed from {@code in} (closed after sending): exactly {@code length} bytes with a
      * Content-Length, or {@code -1} to send it chunked until {@code in} ends.
+     *
+     * @param in the stream to send
+     * @param length its length, or -1 for a chunked upload
+     * @return this
      */
     public ClientRequest body(InputStream in, long length) {
         Objects.requireNonNull(in, "in");
@@ -121,6 +170,10 @@ public final class ClientRequest {
     /**
      * The body written by {@code writer} to an {@link OutputStream} as the request goes out:
      * {@code length} bytes exactly, or chunked ({@code -1}) in pieces as it writes and flushes.
+     *
+     * @param length the body's length, or -1 for a chunked upload
+     * @param writer writes the body to the request's stream
+     * @return this
      */
     public ClientRequest body(BodyWriter writer, long length) {
         if (length < -1) {
@@ -136,6 +189,9 @@ public final class ClientRequest {
      * A deadline for the whole exchange: waiting for a connection, connecting, sending, and receiving
      * the response (with {@link HttpClient#open} also reading its body). Past it the call in progress
      * throws {@link java.net.SocketTimeoutException}. Overrides {@link HttpClient#requestTimeout}.
+     *
+     * @param timeout how long to wait at most
+     * @return this
      */
     public ClientRequest timeout(Duration timeout) {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -145,22 +201,38 @@ public final class ClientRequest {
         return this;
     }
 
-    /** The method. */
+    /**
+     * The method.
+     *
+     * @return the method
+     */
     public String method() {
         return method;
     }
 
-    /** The URL. */
+    /**
+     * The URL.
+     *
+     * @return the url
+     */
     public String url() {
         return url;
     }
 
-    /** The header fields added so far (live). */
+    /**
+     * The header fields added so far (live).
+     *
+     * @return the headers
+     */
     public HttpHeaders headers() {
         return headers;
     }
 
-    /** The deadline set with {@link #timeout}, or null. */
+    /**
+     * The deadline set with {@link #timeout}, or null.
+     *
+     * @return the timeout
+     */
     public Duration timeout() {
         return timeout;
     }

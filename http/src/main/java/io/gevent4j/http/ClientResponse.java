@@ -12,12 +12,16 @@ import java.nio.charset.StandardCharsets;
  * @param url     the URL that answered (after redirects, when following them)
  */
 public record ClientResponse(int status, String version, HttpHeaders headers, byte[] body, String url) {
-    /** The body decoded as UTF-8. */
+    /** {@return the body decoded as UTF-8} */
     public String bodyString() {
         return new String(body, StandardCharsets.UTF_8);
     }
 
-    /** The first value of header {@code name}, or null. */
+    /**
+     * {@return the first value of header {@code name}, or null}
+     *
+     * @param name the field name (case-insensitive)
+     */
     public String header(String name) {
         return headers.get(name);
     }

@@ -98,20 +98,30 @@ public final class HttpClient implements Closeable {
         return h == null ? System.nanoTime() : h.loop().nanoTime();
     }
 
-    /** A client with default settings: 10 s connect timeout, 30 s read timeout, redirects not followed. */
+    /** {@return a client with default settings: 10 s connect timeout, 30 s read timeout, redirects not followed} */
     public static HttpClient create() {
         return new HttpClient();
     }
 
     // ------------------------------------------------------------------ settings
 
-    /** Limit for establishing a connection: name resolution, TCP connect and TLS handshake. */
+    /**
+     * Limit for establishing a connection: name resolution, TCP connect and TLS handshake.
+     *
+     * @param timeout how long to wait at most
+     * @return this
+     */
     public HttpClient connectTimeout(Duration timeout) {
         this.connectTimeout = Objects.requireNonNull(timeout);
         return this;
     }
 
-    /** Limit of each wait for response bytes (and for sending). */
+    /**
+     * Limit of each wait for response bytes (and for sending).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpClient}
+     */
     public HttpClient readTimeout(Duration timeout) {
         this.readTimeout = Objects.requireNonNull(timeout);
         return this;
@@ -121,13 +131,21 @@ public final class HttpClient implements Closeable {
      * Default deadline for a whole request (waiting for a connection, connecting, sending, the response
      * and, with {@link #open}, its body); null (the default) for none. {@link ClientRequest#timeout}
      * overrides it per request.
+     *
+     * @param timeout how long to wait at most
+     * @return this
      */
     public HttpClient requestTimeout(Duration timeout) {
         this.requestTimeout = timeout;
         return this;
     }
 
-    /** Idle keep-alive connections kept per host (default 16); more are closed when returned. */
+    /**
+     * Idle keep-alive connections kept per host (default 16); more are closed when returned.
+     *
+     * @param n the limit
+     * @return this
+     */
     public HttpClient maxIdlePerHost(int n) {
         this.maxIdlePerHost = n;
         return this;
@@ -137,6 +155,9 @@ public final class HttpClient implements Closeable {
      * Most connections open to one host at a time, in use or idle (default 0: no limit). Requests
      * beyond it wait, in the order they came, for a connection to be free; the wait counts against
      * the request's deadline. Set before the first request to that host.
+     *
+     * @param n the limit (0: none)
+     * @return this
      */
     public HttpClient maxConnectionsPerHost(int n) {
         if (n < 0) {
@@ -146,20 +167,36 @@ public final class HttpClient implements Closeable {
         return this;
     }
 
-    /** Follow 301, 302, 303, 307 and 308 up to {@code max} times (default: not followed). */
+    /**
+     * Follow 301, 302, 303, 307 and 308 up to {@code max} times (default: not followed).
+     *
+     * @param max the most redirects to follow
+     * @param on whether to turn it on
+     * @return this
+     */
     public HttpClient followRedirects(boolean on, int max) {
         this.followRedirects = on;
         this.maxRedirects = max;
         return this;
     }
 
-    /** Largest response body {@link #send} reads into memory (default 64 MiB); larger is an {@link IOException}. */
+    /**
+     * Largest response body {@link #send} reads into memory (default 64 MiB); larger is an {@link IOException}.
+     *
+     * @param bytes the limit in bytes
+     * @return this
+     */
     public HttpClient maxResponseSize(long bytes) {
         this.maxResponseSize = bytes;
         return this;
     }
 
-    /** The TLS context for {@code https://} and {@code wss://} (default: {@link SSLContext#getDefault()}). */
+    /**
+     * The TLS context for {@code https://} and {@code wss://} (default: {@link SSLContext#getDefault()}).
+     *
+     * @param context the TLS context (trust store, client certificate)
+     * @return this
+     */
     public HttpClient sslContext(SSLContext context) {
         this.sslContext = Objects.requireNonNull(context);
         return this;
@@ -168,13 +205,21 @@ public final class HttpClient implements Closeable {
     /**
      * Whether the server's certificate must name the URL's host (default true). Turning it off still
      * checks the certificate chain against the trust store; it is for tests and private networks.
+     *
+     * @param on whether to turn it on
+     * @return this
      */
     public HttpClient hostnameVerification(boolean on) {
         this.hostnameVerification = on;
         return this;
     }
 
-    /** The {@code User-Agent} sent unless a request sets one (default {@code gevent4j}). */
+    /**
+     * The {@code User-Agent} sent unless a request sets one (default {@code gevent4j}).
+     *
+     * @param agent the User-Agent header value
+     * @return this
+     */
     public HttpClient userAgent(String agent) {
         this.userAgent = Objects.requireNonNull(agent);
         return this;
@@ -182,12 +227,25 @@ public final class HttpClient implements Closeable {
 
     // ------------------------------------------------------------------ requests
 
-    /** {@code GET url}. */
+    /**
+     * {@code GET url}.
+     *
+     * @param url the url
+     * @return the result
+     * @throws IOException if an I/O error occurs
+     */
     public ClientResponse get(String url) throws IOException {
         return send(ClientRequest.get(url));
     }
 
-    /** {@code POST url} with {@code body} and its Content-Type. */
+    /**
+     * {@return {@code POST url} with {@code body} and its Content-Type}
+     *
+     * @param url an absolute {@code http://} URL
+     * @param contentType the {@code Content-Type} of the body
+     * @param body the request body (null or empty: none)
+     * @throws IOException if an I/O error occurs
+     */
     public ClientResponse post(String url, String contentType, byte[] body) throws IOException {
         return send(ClientRequest.post(url).header("Content-Type", contentType).body(body));
     }
@@ -195,8 +253,12 @@ public final class HttpClient implements Closeable {
     /**
      * Sends a request and reads the whole response.
      *
+     * @param method the request method, e.g. {@code GET}
+     * @param url an absolute {@code http://} URL
      * @param headers extra header fields (may be null); Host, Content-Length and Connection are set by the client
      * @param body    the body with its Content-Length, or null for none
+     * @return the response, its body read
+     * @throws IOException if an I/O error occurs
      */
     public ClientResponse send(String method, String url, HttpHeaders headers, byte[] body) throws IOException {
         ClientRequest r = ClientRequest.of(method, url);
@@ -215,6 +277,8 @@ public final class HttpClient implements Closeable {
      *
      * @throws SocketTimeoutException when connecting, a read or the request's deadline times out
      * @throws IOException when the response is malformed or too large, or the connection fails
+     * @param request what to send
+     * @return the response, its body read
      */
     public ClientResponse send(ClientRequest request) throws IOException {
         try (StreamingResponse r = open(request)) {
@@ -242,6 +306,8 @@ public final class HttpClient implements Closeable {
      *
      * @throws SocketTimeoutException when connecting, a read or the request's deadline times out
      * @throws IOException when the response head is malformed or the connection fails
+     * @param request what to send
+     * @return the open file
      */
     public StreamingResponse open(ClientRequest request) throws IOException {
         Duration timeout = request.timeout() != null ? request.timeout() : requestTimeout;
@@ -399,7 +465,13 @@ public final class HttpClient implements Closeable {
 
     // ------------------------------------------------------------------ WebSocket
 
-    /** {@link #webSocket(String, HttpHeaders, WebSocket.Options)} without extra headers, default options. */
+    /**
+     * {@link #webSocket(String, HttpHeaders, WebSocket.Options)} without extra headers, default options.
+     *
+     * @param url the url
+     * @return the open WebSocket
+     * @throws IOException if an I/O error occurs
+     */
     public WebSocket webSocket(String url) throws IOException {
         return webSocket(url, null, new WebSocket.Options());
     }
@@ -411,6 +483,10 @@ public final class HttpClient implements Closeable {
      * @param headers extra header fields for the handshake, such as {@code Origin} or cookies (may be null)
      * @throws WebSocketException if the server does not accept ({@link WebSocketException#status()}
      *                            has its status) or answers the handshake wrongly
+     *
+     * @param options the options
+     * @param url the url
+     * @return the open WebSocket
      */
     public WebSocket webSocket(String url, HttpHeaders headers, WebSocket.Options options) throws IOException {
         Target t = Target.of(url, true);
@@ -573,12 +649,16 @@ public final class HttpClient implements Closeable {
         return d == null || d.toNanos() > left ? Duration.ofNanos(left) : d;
     }
 
-    /** Idle connections pooled now, over all hosts. */
+    /** {@return the idle connections pooled now, over all hosts} */
     public synchronized int idleConnections() {
         return pools.values().stream().mapToInt(p -> p.idle.size()).sum();
     }
 
-    /** Connections open now (in use or idle), over all hosts. */
+    /**
+     * Connections open now (in use or idle), over all hosts.
+     *
+     * @return the number of connections open now
+     */
     public synchronized int openConnections() {
         return pools.values().stream().mapToInt(p -> p.open).sum();
     }

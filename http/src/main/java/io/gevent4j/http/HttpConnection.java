@@ -2,6 +2,7 @@ package io.gevent4j.http;
 
 import io.gevent4j.Timeout;
 import io.gevent4j.hub.GreenletExit;
+import io.gevent4j.loop.internal.Diagnostics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -222,6 +223,7 @@ final class HttpConnection {
         boolean ok = true;
         source.bodyDeadline = body != null ? start + server.bodyTimeoutNanos() : 0;
         try {
+            server.requests.increment();
             server.handler().handle(req, resp);
             resp.finish();
             afterResponse();
@@ -231,7 +233,7 @@ final class HttpConnection {
             // The handler's own Timeout escaped it: the request ran out of its time, the server did
             // not fail. Answer 503 if nothing was sent yet and close; no stack trace.
             ok = false;
-            log.warn("{}: handler for {} did not catch its {}", remote, req, e.getMessage());
+            Diagnostics.warn(log, "{}: handler for {} did not catch its {}", remote, req, e.getMessage());
             if (!resp.isCommitted()) {
                 rejectAndClose(503, null, head);
             }
@@ -257,12 +259,12 @@ final class HttpConnection {
                 return false;
             }
             ok = false;
-            log.error("handler failed on {} from {}", req, remote, e);
+            Diagnostics.error(log, e, "handler failed on {} from {}", req, remote);
             rejectAndClose(500, null, head);
             return false;
         } catch (Exception | Error e) {
             ok = false;
-            log.error("handler failed on {} from {}", req, remote, e);
+            Diagnostics.error(log, e, "handler failed on {} from {}", req, remote);
             if (resp.isCommitted()) {
                 return false; // cannot answer any more: cut the connection so the client sees an error
             }
@@ -341,6 +343,9 @@ final class HttpConnection {
      * reset.
      */
     private void rejectAndClose(int status, String reason, RequestHead head) throws IOException {
+        if (head == null) {
+            server.rejected.increment(); // answered before a request reached the handler
+        }
         if (server.accessLogEnabled() && access.isInfoEnabled() && head != null) {
             logAccess(head, status, 0, nanoTime());
         }
@@ -512,6 +517,13 @@ final class HttpConnection {
         if (outLen >= FLUSH_THRESHOLD) {
             flush();
         }
+    }
+
+    /** A fixed-length body from a file, after its head: the buffered head goes first, then the file. */
+    void writeFile(java.nio.channels.FileChannel file, long length) throws IOException {
+        flush();
+        socket.setTimeout(server.ioTimeout());
+        socket.sendFile(file, 0, length);
     }
 
     void writeChunk(byte[] b, int off, int len) throws IOException {

@@ -18,6 +18,8 @@ public interface HttpHandler {
     /**
      * Handles {@code request} by filling in {@code response}.
      *
+     * @param request the request
+     * @param response the response
      * @throws Exception answered with 500 and logged
      */
     void handle(Request request, Response response) throws Exception;

@@ -18,12 +18,22 @@ public final class HttpHeaders {
     private String[] values = new String[16];
     private int size;
 
-    /** Number of fields (repeated ones counted each time). */
+    /** No fields yet. */
+    public HttpHeaders() {
+    }
+
+    /** {@return the number of fields (repeated ones counted each time)} */
     public int size() {
         return size;
     }
 
-    /** Appends a field, keeping earlier ones of the same name. */
+    /**
+     * Appends a field, keeping earlier ones of the same name.
+     *
+     * @param name the field name
+     * @param value the value
+     * @return this {@code HttpHeaders}
+     */
     public HttpHeaders add(String name, String value) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
@@ -37,13 +47,24 @@ public final class HttpHeaders {
         return this;
     }
 
-    /** Replaces every field of that name with one. */
+    /**
+     * Replaces every field of that name with one.
+     *
+     * @param name the field name
+     * @param value the value
+     * @return these headers
+     */
     public HttpHeaders set(String name, String value) {
         remove(name);
         return add(name, value);
     }
 
-    /** Removes every field of that name; returns whether one was there. */
+    /**
+     * Removes every field of that name; returns whether one was there.
+     *
+     * @param name the field name (case-insensitive)
+     * @return whether a field of that name was there
+     */
     public boolean remove(String name) {
         int j = 0;
         for (int i = 0; i < size; i++) {
@@ -62,7 +83,11 @@ public final class HttpHeaders {
         return removed;
     }
 
-    /** The first value of the field, or null. */
+    /**
+     * {@return the first value of the field, or null}
+     *
+     * @param name the field name (case-insensitive)
+     */
     public String get(String name) {
         for (int i = 0; i < size; i++) {
             if (names[i].equalsIgnoreCase(name)) {
@@ -72,7 +97,11 @@ public final class HttpHeaders {
         return null;
     }
 
-    /** Every value of the field, in order received. */
+    /**
+     * {@return every value of the field, in order received}
+     *
+     * @param name the field name (case-insensitive)
+     */
     public List<String> getAll(String name) {
         List<String> out = new ArrayList<>(1);
         for (int i = 0; i < size; i++) {
@@ -83,7 +112,11 @@ public final class HttpHeaders {
         return out;
     }
 
-    /** Number of fields with that name. */
+    /**
+     * {@return the number of fields with that name}
+     *
+     * @param name the field name (case-insensitive)
+     */
     public int count(String name) {
         int n = 0;
         for (int i = 0; i < size; i++) {
@@ -94,14 +127,21 @@ public final class HttpHeaders {
         return n;
     }
 
-    /** True if a field of that name is present. */
+    /**
+     * {@return true if a field of that name is present}
+     *
+     * @param name the field name (case-insensitive)
+     */
     public boolean contains(String name) {
         return get(name) != null;
     }
 
     /**
-     * True if the field, read as a comma-separated list, contains {@code token} (case-insensitive),
-     * e.g. {@code containsToken("Connection", "close")}.
+     * {@return true if the field, read as a comma-separated list, contains {@code token} (case-insensitive),
+     * e.g. {@code containsToken("Connection", "close")}}
+     *
+     * @param name the field name (case-insensitive)
+     * @param token the token
      */
     public boolean containsToken(String name, String token) {
         for (int i = 0; i < size; i++) {
@@ -137,7 +177,7 @@ public final class HttpHeaders {
         return false;
     }
 
-    /** The distinct names, lower-cased, in order of first appearance. */
+    /** {@return the distinct names, lower-cased, in order of first appearance} */
     public Set<String> names() {
         Set<String> out = new LinkedHashSet<>();
         for (int i = 0; i < size; i++) {
@@ -146,13 +186,21 @@ public final class HttpHeaders {
         return Collections.unmodifiableSet(out);
     }
 
-    /** Name of the i-th field as received. */
+    /**
+     * {@return the name of the i-th field as received}
+     *
+     * @param i the index, from 0 to {@code size() - 1}
+     */
     public String nameAt(int i) {
         Objects.checkIndex(i, size);
         return names[i];
     }
 
-    /** Value of the i-th field. */
+    /**
+     * {@return the value of the i-th field}
+     *
+     * @param i the index, from 0 to {@code size() - 1}
+     */
     public String valueAt(int i) {
         Objects.checkIndex(i, size);
         return values[i];

@@ -96,6 +96,9 @@ public final class HttpServer implements Closeable {
     private Consumer<SSLEngine> sslEngineConfigurer;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private final LongAdder handshakeFailures = new LongAdder();
+    /** Requests whose handler ran, and requests rejected before it (malformed, too large, timed out). */
+    final LongAdder requests = new LongAdder();
+    final LongAdder rejected = new LongAdder();
     private byte[] serverLine = serverLine(DEFAULT_SERVER_NAME);
     private volatile boolean stopping;
 
@@ -104,7 +107,12 @@ public final class HttpServer implements Closeable {
         this.streamServer = new StreamServer(address, this::serveConnection);
     }
 
-    /** A server for {@code address} (port 0: any free port, see {@link #address()}); not yet started. */
+    /**
+     * {@return a server for {@code address} (port 0: any free port, see {@link #address()}); not yet started}
+     *
+     * @param address where to listen (port 0: any free port)
+     * @param handler the handler
+     */
     public static HttpServer create(InetSocketAddress address, HttpHandler handler) {
         return new HttpServer(Objects.requireNonNull(address, "address"), handler);
     }
@@ -112,6 +120,11 @@ public final class HttpServer implements Closeable {
     /**
      * An HTTPS server for {@code address} with the certificates of {@code context}; not yet started.
      * Everything else is as for {@link #create}.
+     *
+     * @param address where to listen (port 0: any free port)
+     * @param context the server's TLS context (its certificate and key)
+     * @param handler the code to run
+     * @return this
      */
     public static HttpServer https(InetSocketAddress address, SSLContext context, HttpHandler handler) {
         HttpServer s = create(address, handler);
@@ -166,21 +179,36 @@ public final class HttpServer implements Closeable {
         }
     }
 
-    /** Longest request line accepted; longer gets 414 (default 8 KiB). */
+    /**
+     * Longest request line accepted; longer gets 414 (default 8 KiB).
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxRequestLine(int bytes) {
         checkNotStarted();
         this.maxRequestLine = positive(bytes);
         return this;
     }
 
-    /** Largest header section accepted; larger gets 431 (default 16 KiB). */
+    /**
+     * Largest header section accepted; larger gets 431 (default 16 KiB).
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxHeaderBytes(int bytes) {
         checkNotStarted();
         this.maxHeaderBytes = positive(bytes);
         return this;
     }
 
-    /** Largest request body accepted; larger gets 413 (default 16 MiB). */
+    /**
+     * Largest request body accepted; larger gets 413 (default 16 MiB).
+     *
+     * @param bytes the limit, in bytes
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxBodySize(long bytes) {
         checkNotStarted();
         if (bytes < 0) {
@@ -193,6 +221,9 @@ public final class HttpServer implements Closeable {
     /**
      * Time allowed to receive a whole request head once its first byte arrived, and for the first
      * request of a new connection to start (default 10 s). Past it: 408 and the connection closes.
+     *
+     * @param timeout the limit
+     * @return this {@code HttpServer}
      */
     public HttpServer headerTimeout(Duration timeout) {
         checkNotStarted();
@@ -200,14 +231,24 @@ public final class HttpServer implements Closeable {
         return this;
     }
 
-    /** How long a keep-alive connection may stay idle between requests before it is closed (default 30 s). */
+    /**
+     * How long a keep-alive connection may stay idle between requests before it is closed (default 30 s).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpServer}
+     */
     public HttpServer idleTimeout(Duration timeout) {
         checkNotStarted();
         this.idleTimeoutNanos = positive(timeout).toNanos();
         return this;
     }
 
-    /** Limit of each socket read or write while a handler runs (default 60 s). */
+    /**
+     * Limit of each socket read or write while a handler runs (default 60 s).
+     *
+     * @param timeout the limit
+     * @return this {@code HttpServer}
+     */
     public HttpServer ioTimeout(Duration timeout) {
         checkNotStarted();
         this.ioTimeout = positive(timeout);
@@ -217,6 +258,9 @@ public final class HttpServer implements Closeable {
     /**
      * Time allowed for a client's TLS handshake (default 10 s); past it the connection is closed and
      * counted in {@link #handshakeFailures()}. HTTPS servers only.
+     *
+     * @param timeout how long to wait at most
+     * @return this
      */
     public HttpServer handshakeTimeout(Duration timeout) {
         checkNotStarted();
@@ -228,6 +272,9 @@ public final class HttpServer implements Closeable {
      * Called with each connection's {@link SSLEngine} (server mode, ALPN {@code http/1.1} already
      * set) before its handshake: require client certificates, restrict protocols or cipher suites.
      * HTTPS servers only.
+     *
+     * @param configurer called with each connection's engine
+     * @return this
      */
     public HttpServer sslEngineConfigurer(Consumer<SSLEngine> configurer) {
         checkNotStarted();
@@ -238,12 +285,20 @@ public final class HttpServer implements Closeable {
         return this;
     }
 
-    /** True if this server speaks HTTPS. */
+    /**
+     * True if this server speaks HTTPS.
+     *
+     * @return whether this server speaks HTTPS
+     */
     public boolean isSecure() {
         return sslContext != null;
     }
 
-    /** TLS handshakes that failed or timed out since the server was created. */
+    /**
+     * TLS handshakes that failed or timed out since the server was created.
+     *
+     * @return the number of failed handshakes
+     */
     public long handshakeFailures() {
         return handshakeFailures.sum();
     }
@@ -254,6 +309,9 @@ public final class HttpServer implements Closeable {
      * cannot hold the connection's greenlet for {@code maxBodySize} x {@code ioTimeout}. Past it the
      * handler's read throws {@link java.net.SocketTimeoutException}; if the handler lets it escape before
      * answering, the client gets 408 and the connection closes.
+     *
+     * @param timeout how long to wait at most
+     * @return this
      */
     public HttpServer bodyTimeout(Duration timeout) {
         checkNotStarted();
@@ -261,34 +319,59 @@ public final class HttpServer implements Closeable {
         return this;
     }
 
-    /** Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off). */
+    /**
+     * Logs each request on SLF4J logger {@code io.gevent4j.http.access} at INFO (default off).
+     *
+     * @param on whether to turn it on
+     * @return this
+     */
     public HttpServer accessLog(boolean on) {
         this.accessLog = on;
         return this;
     }
 
-    /** The {@code Server} header value (default {@value #DEFAULT_SERVER_NAME}). */
+    /**
+     * The {@code Server} header value (default {@value #DEFAULT_SERVER_NAME}).
+     *
+     * @param name the value
+     * @return this {@code HttpServer}
+     */
     public HttpServer serverName(String name) {
         checkNotStarted();
         this.serverLine = serverLine(name);
         return this;
     }
 
-    /** Serves on {@code n} hubs (threads) with {@code SO_REUSEPORT}; see {@link StreamServer#hubs(int)}. */
+    /**
+     * Serves on {@code n} hubs (threads) with {@code SO_REUSEPORT}; see {@link StreamServer#hubs(int)}.
+     *
+     * @param n the number of hubs
+     * @return this {@code HttpServer}
+     */
     public HttpServer hubs(int n) {
         checkNotStarted();
         streamServer.hubs(n);
         return this;
     }
 
-    /** Limits concurrent connections per hub; see {@link StreamServer#maxConnections(int)}. */
+    /**
+     * Limits concurrent connections per hub; see {@link StreamServer#maxConnections(int)}.
+     *
+     * @param n the limit
+     * @return this {@code HttpServer}
+     */
     public HttpServer maxConnections(int n) {
         checkNotStarted();
         streamServer.maxConnections(n);
         return this;
     }
 
-    /** The listen backlog; see {@link StreamServer#backlog(int)}. */
+    /**
+     * The listen backlog; see {@link StreamServer#backlog(int)}.
+     *
+     * @param n the backlog
+     * @return this {@code HttpServer}
+     */
     public HttpServer backlog(int n) {
         checkNotStarted();
         streamServer.backlog(n);
@@ -325,6 +408,7 @@ public final class HttpServer implements Closeable {
      * Binds and starts accepting in the background, on the calling thread's hub (or on
      * {@link #hubs(int) n} new hubs), then returns.
      *
+     * @return this {@code HttpServer}
      * @throws IOException if the address cannot be bound
      */
     public HttpServer start() throws IOException {
@@ -332,7 +416,11 @@ public final class HttpServer implements Closeable {
         return this;
     }
 
-    /** Starts if needed and blocks until {@link #stop} (gevent's {@code serve_forever}). */
+    /**
+     * Starts if needed and blocks until {@link #stop} (gevent's {@code serve_forever}).
+     *
+     * @throws IOException if an I/O error occurs
+     */
     public void serveForever() throws IOException {
         // stop() may come from another thread: its wake-up is queued on this hub, which must not
         // conclude meanwhile that nothing can ever wake it.
@@ -348,12 +436,27 @@ public final class HttpServer implements Closeable {
         }
     }
 
-    /** The bound address, with the real port once started. */
+    /** {@return the bound address, with the real port once started} */
     public InetSocketAddress address() {
         return streamServer.address();
     }
 
-    /** Connections open now (over all hubs). */
+    /** {@return the requests handed to the handler since the server was made} */
+    public long requestCount() {
+        return requests.sum();
+    }
+
+    /** {@return the requests answered with an error before any handler ran (malformed, too large, too slow)} */
+    public long rejectedCount() {
+        return rejected.sum();
+    }
+
+    /** {@return the connections accepted since the server was made} */
+    public long acceptedCount() {
+        return streamServer.acceptedCount();
+    }
+
+    /** {@return the connections open now (over all hubs)} */
     public int connectionCount() {
         return streamServer.connectionCount();
     }
@@ -369,6 +472,8 @@ public final class HttpServer implements Closeable {
      * requests in flight get up to {@code timeout} to finish (then their connections close), and
      * whatever still runs after it is killed. Returns when every connection ended. Idempotent; callable
      * from any thread or greenlet.
+     *
+     * @param timeout how long requests in flight may take to finish
      */
     public void stop(Duration timeout) {
         stopping = true;

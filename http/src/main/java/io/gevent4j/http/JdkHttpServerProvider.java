@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /**
- * Runs code written against the JDK's {@code com.sun.net.httpserver} API on gevent4j: with this jar
- * on the class path, {@code com.sun.net.httpserver.HttpServer.create(...)} returns a server whose
- * handlers run in greenlets of a gevent4j hub, unchanged. Found by the JDK through the
- * {@link java.util.ServiceLoader} ({@code META-INF/services}), or chosen explicitly with
- * {@code -Dcom.sun.net.httpserver.HttpServerProvider=io.gevent4j.http.JdkHttpServerProvider}.
+ * Runs code written against the JDK's {@code com.sun.net.httpserver} API on gevent4j: a server whose
+ * handlers run in greenlets of a gevent4j hub, unchanged.
+ *
+ * <p>Opt-in, never a side effect of having gevent4j on the class path: either for the whole JVM with
+ * the JDK's own switch,
+ * {@code -Dcom.sun.net.httpserver.HttpServerProvider=io.gevent4j.http.JdkHttpServerProvider}
+ * (then {@code com.sun.net.httpserver.HttpServer.create(...)} returns our server), or for one server
+ * with {@code new JdkHttpServerProvider().createHttpServer(address, 0)}.
  *
  * <p>Differences from the JDK's server: {@code start()} runs the server on a new platform thread
  * with its own hub (handlers are greenlets there; {@code setExecutor} is accepted and ignored);
@@ -23,7 +26,7 @@ import java.net.InetSocketAddress;
  * exchanges are {@code HttpsExchange}s with the connection's {@code SSLSession}.
  */
 public final class JdkHttpServerProvider extends HttpServerProvider {
-    /** Public no-argument constructor for the {@link java.util.ServiceLoader}. */
+    /** Public no-argument constructor, as the JDK's system property switch requires. */
     public JdkHttpServerProvider() {
     }
 

@@ -44,17 +44,17 @@ public final class Request {
         this.expectContinue = expectContinue;
     }
 
-    /** The method token as sent, e.g. {@code "GET"} (methods are case-sensitive). */
+    /** {@return the method token as sent, e.g. {@code "GET"} (methods are case-sensitive)} */
     public String method() {
         return head.method();
     }
 
-    /** The request-target as sent: {@code "/search?q=x"}, an absolute URI, or {@code "*"}. */
+    /** {@return the request-target as sent: {@code "/search?q=x"}, an absolute URI, or {@code "*"}} */
     public String target() {
         return head.target();
     }
 
-    /** {@code "HTTP/1.1"} or {@code "HTTP/1.0"}. */
+    /** {@return {@code "HTTP/1.1"} or {@code "HTTP/1.0"}} */
     public String version() {
         return head.minorVersion() == 1 ? "HTTP/1.1" : "HTTP/1.0";
     }
@@ -66,7 +66,7 @@ public final class Request {
         return queryStart;
     }
 
-    /** The path of the target without the query, not percent-decoded: {@code "/a%20b"}. */
+    /** {@return the path of the target without the query, not percent-decoded: {@code "/a%20b"}} */
     public String rawPath() {
         String t = head.target();
         int q = queryStart();
@@ -84,6 +84,8 @@ public final class Request {
      *
      * @throws HttpStatusException 400 if a percent-escape is malformed ({@code "/%zz"}); a handler that
      *                             lets it propagate answers 400
+     *
+     * @return the file
      */
     public String path() {
         if (path == null) {
@@ -97,15 +99,15 @@ public final class Request {
         return path;
     }
 
-    /** The raw query string after {@code '?'}, or null when there is none. */
+    /** {@return the raw query string after {@code '?'}, or null when there is none} */
     public String query() {
         int q = queryStart();
         return q < 0 ? null : head.target().substring(q + 1);
     }
 
     /**
-     * The query parameters, decoded as {@code application/x-www-form-urlencoded} UTF-8, in order, with
-     * repeated names kept. Unmodifiable.
+     * {@return the query parameters, decoded as {@code application/x-www-form-urlencoded} UTF-8, in order,
+     * with repeated names kept} Unmodifiable.
      */
     public Map<String, List<String>> queryParams() {
         if (queryParams == null) {
@@ -128,7 +130,11 @@ public final class Request {
         return queryParams;
     }
 
-    /** The first value of query parameter {@code name}, or null. */
+    /**
+     * {@return the first value of query parameter {@code name}, or null}
+     *
+     * @param name the parameter name (case-sensitive)
+     */
     public String queryParam(String name) {
         List<String> v = queryParams().get(name);
         return v == null ? null : v.get(0);
@@ -142,30 +148,37 @@ public final class Request {
         }
     }
 
-    /** The header fields (case-insensitive names, repeated fields kept; trailers added after a chunked body). */
+    /**
+     * {@return the header fields (case-insensitive names, repeated fields kept; trailers added after a
+     * chunked body)}
+     */
     public HttpHeaders headers() {
         return head.headers();
     }
 
-    /** The first value of header {@code name}, or null. */
+    /**
+     * {@return the first value of header {@code name}, or null}
+     *
+     * @param name the field name (case-insensitive)
+     */
     public String header(String name) {
         return head.headers().get(name);
     }
 
-    /** The declared body length; -1 for a chunked body; 0 when there is no body. */
+    /** {@return the declared body length; -1 for a chunked body; 0 when there is no body} */
     public long contentLength() {
         return head.chunked() ? -1 : head.contentLength();
     }
 
-    /** True if the request has a body (a Content-Length above 0, or chunked). */
+    /** {@return true if the request has a body (a Content-Length above 0, or chunked)} */
     public boolean hasBody() {
         return rawBody != null;
     }
 
     /**
-     * The body as a stream, read from the connection as the handler reads it. Closing it does not
-     * close the connection. Bodies the handler leaves unread are skipped by the server (up to a limit;
-     * beyond it the connection is closed).
+     * {@return the body as a stream, read from the connection as the handler reads it} Closing it does not
+     * close the connection. Bodies the handler leaves unread are skipped by the server (up to a limit; beyond
+     * it the connection is closed).
      */
     public InputStream body() {
         if (body == null) {
@@ -198,12 +211,22 @@ public final class Request {
         }
     }
 
-    /** Reads the whole body into an array (bounded by the server's maximum body size). */
+    /**
+     * Reads the whole body into an array (bounded by the server's maximum body size).
+     *
+     * @return the body
+     * @throws IOException if an I/O error occurs
+     */
     public byte[] bodyBytes() throws IOException {
         return body().readAllBytes();
     }
 
-    /** Reads the whole body as UTF-8 text. */
+    /**
+     * Reads the whole body as UTF-8 text.
+     *
+     * @return the body
+     * @throws IOException if an I/O error occurs
+     */
     public String bodyString() throws IOException {
         return new String(bodyBytes(), StandardCharsets.UTF_8);
     }
@@ -211,6 +234,8 @@ public final class Request {
     /**
      * Reads the whole body into a Netty {@link ByteBuf} (heap, unpooled: releasing it is optional),
      * for code that works on Netty buffers.
+     *
+     * @return the body
      */
     public ByteBuf bodyBuf() {
         try {
@@ -220,27 +245,39 @@ public final class Request {
         }
     }
 
-    /** The client's address. */
+    /** {@return the client's address} */
     public InetSocketAddress remoteAddress() {
         return conn.remoteAddress();
     }
 
-    /** The server's address the client connected to. */
+    /** {@return the server's address the client connected to} */
     public InetSocketAddress localAddress() {
         return conn.localAddress();
     }
 
-    /** True if the request came over TLS ({@link HttpServer#https}). */
+    /**
+     * True if the request came over TLS ({@link HttpServer#https}).
+     *
+     * @return whether the request came over TLS ({@link HttpServer#https})
+     */
     public boolean isSecure() {
         return conn.session() != null;
     }
 
-    /** {@code "https"} or {@code "http"}. */
+    /**
+     * {@code "https"} or {@code "http"}.
+     *
+     * @return the scheme
+     */
     public String scheme() {
         return isSecure() ? "https" : "http";
     }
 
-    /** The TLS session (protocol, cipher suite, client certificates), or null on plain HTTP. */
+    /**
+     * The TLS session (protocol, cipher suite, client certificates), or null on plain HTTP.
+     *
+     * @return the ssl session
+     */
     public javax.net.ssl.SSLSession sslSession() {
         return conn.session();
     }
@@ -248,6 +285,8 @@ public final class Request {
     /**
      * The host name the client asked for with TLS SNI, or null (plain HTTP, or a client that sent
      * none, as when connecting to an IP address).
+     *
+     * @return the sni host name
      */
     public String sniHostName() {
         if (conn.session() instanceof javax.net.ssl.ExtendedSSLSession x) {
@@ -260,12 +299,21 @@ public final class Request {
         return null;
     }
 
-    /** True if this is a WebSocket opening handshake ({@code Upgrade: websocket}). */
+    /**
+     * True if this is a WebSocket opening handshake ({@code Upgrade: websocket}).
+     *
+     * @return whether this is a WebSocket opening handshake ({@code Upgrade: websocket})
+     */
     public boolean isWebSocketUpgrade() {
         return head.headers().containsToken("Upgrade", "websocket");
     }
 
-    /** {@link #upgradeToWebSocket(WebSocket.Options)} with default options. */
+    /**
+     * {@link #upgradeToWebSocket(WebSocket.Options)} with default options.
+     *
+     * @return the WebSocket, open
+     * @throws IOException if an I/O error occurs
+     */
     public WebSocket upgradeToWebSocket() throws IOException {
         return upgradeToWebSocket(new WebSocket.Options());
     }
@@ -278,6 +326,10 @@ public final class Request {
      *
      * @throws HttpStatusException 400 if this is not a valid handshake; 426 (answered with
      *                             {@code Sec-WebSocket-Version: 13}) for another protocol version
+     *
+     * @param options the options
+     * @return the WebSocket, open
+     * @throws IOException if an I/O error occurs
      */
     public WebSocket upgradeToWebSocket(WebSocket.Options options) throws IOException {
         Response resp = conn.currentResponse();

@@ -1,5 +1,7 @@
 package io.gevent4j.http;
 
+import io.gevent4j.FileObject;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLConnection;
@@ -36,7 +38,12 @@ public final class Response {
         this.request = request;
     }
 
-    /** Sets the status code (100-999 are not all meaningful; 200 by default). */
+    /**
+     * Sets the status code (100-999 are not all meaningful; 200 by default).
+     *
+     * @param status the HTTP status code
+     * @return this {@code Response}
+     */
     public Response status(int status) {
         checkNotCommitted();
         if (status < 200 || status > 999) {
@@ -46,7 +53,7 @@ public final class Response {
         return this;
     }
 
-    /** The status code set so far. */
+    /** {@return the status code set so far} */
     public int status() {
         return status;
     }
@@ -56,6 +63,9 @@ public final class Response {
      * close the connection after this response; {@code Content-Length} set before
      * {@link #outputStream()} makes the stream fixed-length instead of chunked.
      *
+     * @param name the field name
+     * @param value the value
+     * @return this {@code Response}
      * @throws IllegalArgumentException if the name is not a token or the value holds CR, LF or NUL
      */
     public Response header(String name, String value) {
@@ -65,7 +75,13 @@ public final class Response {
         return this;
     }
 
-    /** Adds a header field, keeping others of the same name (e.g. {@code Set-Cookie}). */
+    /**
+     * Adds a header field, keeping others of the same name (e.g. {@code Set-Cookie}).
+     *
+     * @param name the field name
+     * @param value the value
+     * @return this {@code Response}
+     */
     public Response addHeader(String name, String value) {
         checkNotCommitted();
         validate(name, value);
@@ -73,22 +89,32 @@ public final class Response {
         return this;
     }
 
-    /** Shorthand for {@code header("Content-Type", type)}. */
+    /**
+     * Shorthand for {@code header("Content-Type", type)}.
+     *
+     * @param type the type
+     * @return this response
+     */
     public Response contentType(String type) {
         return header("Content-Type", type);
     }
 
-    /** The header fields set so far (a live view: change them through {@link #header}). */
+    /** {@return the header fields set so far (a live view: change them through {@link #header})} */
     public HttpHeaders headers() {
         return headers;
     }
 
-    /** True once the status line and headers were written. */
+    /** {@return true once the status line and headers were written} */
     public boolean isCommitted() {
         return committed;
     }
 
-    /** Sends {@code body} as the whole response, with its Content-Length. */
+    /**
+     * Sends {@code body} as the whole response, with its Content-Length.
+     *
+     * @param body the request body (null or empty: none)
+     * @throws IOException if an I/O error occurs
+     */
     public void send(byte[] body) throws IOException {
         send(body, false);
     }
@@ -103,12 +129,23 @@ public final class Response {
         conn.writeResponse(this, body, text);
     }
 
-    /** Sends {@code text} as UTF-8; sets {@code Content-Type: text/plain; charset=utf-8} unless set. */
+    /**
+     * Sends {@code text} as UTF-8; sets {@code Content-Type: text/plain; charset=utf-8} unless set.
+     *
+     * @param text the text
+     * @throws IOException if an I/O error occurs
+     */
     public void send(String text) throws IOException {
         send(text.getBytes(StandardCharsets.UTF_8), true);
     }
 
-    /** Sets the status and sends {@code text}. */
+    /**
+     * Sets the status and sends {@code text}.
+     *
+     * @param status the HTTP status code
+     * @param text the text
+     * @throws IOException if an I/O error occurs
+     */
     public void send(int status, String text) throws IOException {
         status(status);
         send(text);
@@ -116,43 +153,85 @@ public final class Response {
 
     /**
      * Sends a file with its length; sets a {@code Content-Type} guessed from the file name unless set.
+     * The hub never waits for the disk: the file is opened on the file pool
+     * ({@link FileObject#threadPool()}); up to 64 KiB it is read there too and sent with the head, larger
+     * ones go to the socket with {@link io.gevent4j.net.Socket#sendFile} (zero-copy sendfile(2) where the
+     * kernel allows it, parts not in the page cache read in on the pool first).
      *
+     * @param file the file
      * @throws java.nio.file.NoSuchFileException if it does not exist (nothing was sent)
+     * @throws java.io.EOFException if the file shrank while it was being sent (the connection is then closed)
      */
     public void sendFile(Path file) throws IOException {
         checkNotCommitted();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
+        if (stream != null) {
+            throw new IllegalStateException("outputStream() already in use");
+        }
+        // One trip to the file pool opens the file and takes its size; a small file is read and
+        // closed in the same trip and goes out with the head in one write.
+        try (OpenedFile f = FileObject.call(() -> OpenedFile.open(file), OpenedFile::close)) {
             if (!headers.contains("Content-Type")) {
                 String type = URLConnection.guessContentTypeFromName(file.getFileName().toString());
                 headers.set("Content-Type", type != null ? type : "application/octet-stream");
             }
-            headers.set("Content-Length", Long.toString(size));
-            OutputStream out = outputStream();
-            if (!request.method().equals("HEAD")) {
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(size, 1), 64 * 1024));
-                long left = size;
-                while (left > 0) {
-                    buf.clear();
-                    int n = ch.read(buf);
-                    if (n < 0) {
-                        throw new IOException(file + " shrank while being sent");
-                    }
-                    out.write(buf.array(), 0, (int) Math.min(n, left));
-                    left -= n;
+            if (f.small != null) {
+                send(f.small, false);
+                return;
+            }
+            headers.set("Content-Length", Long.toString(f.size));
+            BodyStream body = (BodyStream) outputStream();
+            body.commit();
+            if (body.mode == FIXED && f.size > 0) {
+                conn.writeFile(f.channel, f.size);
+                bodyBytes = f.size;
+            }
+            body.close();
+        }
+    }
+
+    /** What {@link #sendFile} opened on the pool: a small file's bytes, or an open channel and its size. */
+    private record OpenedFile(FileChannel channel, long size, byte[] small) implements java.io.Closeable {
+        /** Files up to this size are read whole in the opening trip. */
+        static final int SMALL = 64 * 1024;
+
+        static OpenedFile open(Path file) throws IOException {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+            try {
+                long size = ch.size();
+                if (size > SMALL) {
+                    return new OpenedFile(ch, size, null);
+                }
+                ByteBuffer buf = ByteBuffer.allocate((int) size);
+                while (buf.hasRemaining() && ch.read(buf) > 0) {
+                    // a file that shrank meanwhile is sent as it is now
+                }
+                ch.close();
+                byte[] b = buf.position() == buf.capacity() ? buf.array() : java.util.Arrays.copyOf(buf.array(), buf.position());
+                return new OpenedFile(null, b.length, b);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // read-only: nothing to lose
                 }
             }
-            out.close();
         }
     }
 
     /**
-     * A stream for the body, for output of unknown length: chunked on HTTP/1.1 (unless a
-     * Content-Length header was set, then exactly that many bytes must be written), delimited by
-     * closing the connection on HTTP/1.0. The headers are committed on the first write, flush or
-     * close; {@link OutputStream#flush()} pushes what was written to the client (for server-sent
-     * events, progress...); {@link OutputStream#close()} ends the body (the server does it if the
-     * handler does not).
+     * {@return a stream for the body, for output of unknown length: chunked on HTTP/1.1 (unless a
+     * Content-Length header was set, then exactly that many bytes must be written), delimited by closing the
+     * connection on HTTP/1.0} The headers are committed on the first write, flush or close; {@link
+     * OutputStream#flush()} pushes what was written to the client (for server-sent events, progress...);
+     * {@link OutputStream#close()} ends the body (the server does it if the handler does not).
      */
     public OutputStream outputStream() {
         if (stream == null) {
@@ -170,6 +249,10 @@ public final class Response {
      *
      * @throws IllegalStateException if the response is committed, the request is not HTTP/1.1, or its
      *                               body was not read to the end
+     *
+     * @param protocol the Upgrade header value, such as {@code websocket}
+     * @return the connection, taken over from HTTP
+     * @throws IOException if an I/O error occurs
      */
     public UpgradedConnection upgrade(String protocol) throws IOException {
         checkNotCommitted();
@@ -191,12 +274,20 @@ public final class Response {
         return conn.upgrade(this, protocol);
     }
 
-    /** True after {@link #upgrade}. */
+    /**
+     * True after {@link #upgrade}.
+     *
+     * @return true on success
+     */
     public boolean isUpgraded() {
         return upgraded;
     }
 
-    /** Bytes of body sent so far (what a GET would get, also for HEAD). */
+    /**
+     * Bytes of body sent so far (what a GET would get, also for HEAD).
+     *
+     * @return the number of body bytes sent so far
+     */
     public long bytesSent() {
         return bodyBytes;
     }

@@ -25,27 +25,48 @@ public final class StreamingResponse implements Closeable {
         this.body = body;
     }
 
-    /** The status code. */
+    /**
+     * The status code.
+     *
+     * @return the status
+     */
     public int status() {
         return status;
     }
 
-    /** {@code "HTTP/1.1"} or {@code "HTTP/1.0"}. */
+    /**
+     * {@code "HTTP/1.1"} or {@code "HTTP/1.0"}.
+     *
+     * @return the version
+     */
     public String version() {
         return version;
     }
 
-    /** The header fields (trailer fields of a chunked body are added when its end is read). */
+    /**
+     * The header fields (trailer fields of a chunked body are added when its end is read).
+     *
+     * @return the headers
+     */
     public HttpHeaders headers() {
         return headers;
     }
 
-    /** The first value of header {@code name}, or null. */
+    /**
+     * The first value of header {@code name}, or null.
+     *
+     * @param name the name
+     * @return the header
+     */
     public String header(String name) {
         return headers.get(name);
     }
 
-    /** The URL that answered (after redirects, when following them). */
+    /**
+     * The URL that answered (after redirects, when following them).
+     *
+     * @return the url
+     */
     public String url() {
         return url;
     }
@@ -54,17 +75,29 @@ public final class StreamingResponse implements Closeable {
      * The body as it arrives (Content-Length, chunked, or until the server closes; empty for HEAD,
      * 1xx, 204 and 304). Reads are bounded by the client's read timeout and the request's deadline.
      * A malformed body is an {@link IOException}.
+     *
+     * @return the body
      */
     public InputStream body() {
         return body;
     }
 
-    /** Reads the rest of the body. */
+    /**
+     * Reads the rest of the body.
+     *
+     * @return the body bytes
+     * @throws IOException if an I/O error occurs
+     */
     public byte[] bodyBytes() throws IOException {
         return body.readAllBytes();
     }
 
-    /** Reads the rest of the body as UTF-8. */
+    /**
+     * Reads the rest of the body as UTF-8.
+     *
+     * @return the body string
+     * @throws IOException if an I/O error occurs
+     */
     public String bodyString() throws IOException {
         return new String(bodyBytes(), StandardCharsets.UTF_8);
     }

@@ -18,6 +18,9 @@ sealed interface Transport permits Transport.Plain, Transport.Tls {
 
     void write(byte[] b, int off, int len) throws IOException;
 
+    /** Sends {@code count} bytes of {@code file} from {@code position} (zero-copy on a plain native socket). */
+    long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException;
+
     /** Ends this side's output (TLS: close_notify first), keeping the input open. */
     void shutdownOutput() throws IOException;
 
@@ -54,6 +57,11 @@ sealed interface Transport permits Transport.Plain, Transport.Tls {
         }
 
         @Override
+        public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+            return socket.sendFile(file, position, count);
+        }
+
+        @Override
         public void shutdownOutput() throws IOException {
             socket.shutdownOutput();
         }
@@ -73,6 +81,11 @@ sealed interface Transport permits Transport.Plain, Transport.Tls {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             return ssl.read(b, off, len);
+        }
+
+        @Override
+        public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+            return ssl.sendFile(file, position, count);
         }
 
         @Override

@@ -37,7 +37,15 @@ public final class UpgradedConnection implements Closeable {
         transport.setTimeout(null);
     }
 
-    /** Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream. */
+    /**
+     * Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream.
+     *
+     * @param b the bytes
+     * @param len the number of bytes
+     * @param off the offset of the first byte
+     * @return the number of bytes read, or -1 at the end
+     * @throws IOException if an I/O error occurs
+     */
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) {
@@ -55,13 +63,24 @@ public final class UpgradedConnection implements Closeable {
         return transport.read(b, off, len);
     }
 
-    /** Writes all of {@code b[off, off+len)}. */
+    /**
+     * Writes all of {@code b[off, off+len)}.
+     *
+     * @param b the bytes
+     * @param len the number of bytes
+     * @param off the offset of the first byte
+     * @throws IOException if an I/O error occurs
+     */
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         transport.write(b, off, len);
     }
 
-    /** A stream view of {@link #read}; closing it closes the connection. */
+    /**
+     * A stream view of {@link #read}; closing it closes the connection.
+     *
+     * @return the result
+     */
     public InputStream getInputStream() {
         if (in == null) {
             in = new InputStream() {
@@ -85,7 +104,11 @@ public final class UpgradedConnection implements Closeable {
         return in;
     }
 
-    /** A stream view of {@link #write} (unbuffered); closing it closes the connection. */
+    /**
+     * A stream view of {@link #write} (unbuffered); closing it closes the connection.
+     *
+     * @return the result
+     */
     public OutputStream getOutputStream() {
         if (out == null) {
             out = new OutputStream() {
@@ -108,37 +131,65 @@ public final class UpgradedConnection implements Closeable {
         return out;
     }
 
-    /** Limit of each wait in a read or write (null: none, the default); past it {@link java.net.SocketTimeoutException}. */
+    /**
+     * Limit of each wait in a read or write (null: none, the default); past it {@link java.net.SocketTimeoutException}.
+     *
+     * @param timeout how long to wait at most
+     */
     public void setTimeout(Duration timeout) {
         transport.setTimeout(timeout);
     }
 
-    /** Ends this side's output (TLS: close_notify first); reading goes on. */
+    /**
+     * Ends this side's output (TLS: close_notify first); reading goes on.
+     *
+     * @throws IOException if an I/O error occurs
+     */
     public void shutdownOutput() throws IOException {
         transport.shutdownOutput();
     }
 
-    /** The peer's address. */
+    /**
+     * The peer's address.
+     *
+     * @return the remote address
+     */
     public InetSocketAddress remoteAddress() {
         return remote;
     }
 
-    /** The local address. */
+    /**
+     * The local address.
+     *
+     * @return the local address
+     */
     public InetSocketAddress localAddress() {
         return transport.socket().localAddress();
     }
 
-    /** The TLS session, or null on plain TCP. */
+    /**
+     * The TLS session, or null on plain TCP.
+     *
+     * @return the ssl session
+     */
     public SSLSession sslSession() {
         return transport.session();
     }
 
-    /** The hub the connection belongs to. */
+    /**
+     * The hub the connection belongs to.
+     *
+     * @return the hub
+     */
     public Hub hub() {
         return transport.socket().hub();
     }
 
-    /** True once closed (by either {@link #close()} or the server). */
+    /**
+     * True once closed (by either {@link #close()} or the server).
+     *
+     * @return whether closed (by either {@link #close()} or the server)
+     */
     public boolean isClosed() {
         return transport.socket().isClosed();
     }

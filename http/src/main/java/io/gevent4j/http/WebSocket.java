@@ -94,7 +94,12 @@ public final class WebSocket implements Closeable {
         public Options() {
         }
 
-        /** Largest message (all fragments together) accepted; larger closes with 1009. */
+        /**
+         * Largest message (all fragments together) accepted; larger closes with 1009.
+         *
+         * @param bytes the limit in bytes
+         * @return the max message size
+         */
         public Options maxMessageSize(int bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("must be positive: " + bytes);
@@ -106,13 +111,21 @@ public final class WebSocket implements Closeable {
         /**
          * Closes the connection (1001) when no frame at all arrives for this long while a greenlet is
          * in {@link #receive()}; null: never (the default). Clients that ping keep it open.
+         *
+         * @param timeout how long to wait at most
+         * @return the idle timeout
          */
         public Options idleTimeout(Duration timeout) {
             this.idleTimeout = timeout;
             return this;
         }
 
-        /** How long {@link WebSocket#close(int, String)} waits for the peer's close frame (default 5 s). */
+        /**
+         * How long {@link WebSocket#close(int, String)} waits for the peer's close frame (default 5 s).
+         *
+         * @param timeout how long to wait at most
+         * @return the close timeout
+         */
         public Options closeTimeout(Duration timeout) {
             this.closeTimeout = Objects.requireNonNull(timeout);
             return this;
@@ -122,6 +135,9 @@ public final class WebSocket implements Closeable {
          * The subprotocols this side speaks, in order of preference. A server picks the first of these
          * that the client offers (none if it offers none of them); a client offers them all and checks
          * the server's choice.
+         *
+         * @param names the subprotocols, in order of preference
+         * @return the subprotocols
          */
         public Options subprotocols(String... names) {
             this.subprotocols = List.of(names);
@@ -154,17 +170,29 @@ public final class WebSocket implements Closeable {
             this.string = string;
         }
 
-        /** True for a text message. */
+        /**
+         * True for a text message.
+         *
+         * @return true on success
+         */
         public boolean isText() {
             return text;
         }
 
-        /** The text (a binary message decoded as UTF-8, invalid sequences replaced). */
+        /**
+         * The text (a binary message decoded as UTF-8, invalid sequences replaced).
+         *
+         * @return the text
+         */
         public String text() {
             return string != null ? string : new String(data, StandardCharsets.UTF_8);
         }
 
-        /** The payload bytes (UTF-8 for text). */
+        /**
+         * The payload bytes (UTF-8 for text).
+         *
+         * @return the data
+         */
         public byte[] data() {
             return data;
         }
@@ -239,27 +267,47 @@ public final class WebSocket implements Closeable {
 
     // ------------------------------------------------------------------ public API
 
-    /** The subprotocol agreed in the handshake, or null. */
+    /**
+     * The subprotocol agreed in the handshake, or null.
+     *
+     * @return the subprotocol
+     */
     public String subprotocol() {
         return subprotocol;
     }
 
-    /** The peer's address. */
+    /**
+     * The peer's address.
+     *
+     * @return the remote address
+     */
     public InetSocketAddress remoteAddress() {
         return conn.remoteAddress();
     }
 
-    /** True until the connection closed (close frames exchanged, dropped or failed). */
+    /**
+     * True until the connection closed (close frames exchanged, dropped or failed).
+     *
+     * @return true on success
+     */
     public boolean isOpen() {
         return !conn.isClosed();
     }
 
-    /** How the WebSocket ended (see the class comment), or -1 while it is open. */
+    /**
+     * How the WebSocket ended (see the class comment), or -1 while it is open.
+     *
+     * @return the close code
+     */
     public int closeCode() {
         return closeCode;
     }
 
-    /** The reason that came with {@link #closeCode()}, or null. */
+    /**
+     * The reason that came with {@link #closeCode()}, or null.
+     *
+     * @return the close reason
+     */
     public String closeReason() {
         return closeReason;
     }
@@ -288,24 +336,46 @@ public final class WebSocket implements Closeable {
         }
     }
 
-    /** Sends a text message. */
+    /**
+     * Sends a text message.
+     *
+     * @param text the text
+     * @throws IOException if an I/O error occurs
+     */
     public void send(String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         sendFrame(OP_TEXT, b, 0, b.length);
     }
 
-    /** Sends a binary message. */
+    /**
+     * Sends a binary message.
+     *
+     * @param data the bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void send(byte[] data) throws IOException {
         sendFrame(OP_BINARY, data, 0, data.length);
     }
 
-    /** Sends a binary message of {@code data[off, off+len)}. */
+    /**
+     * Sends a binary message of {@code data[off, off+len)}.
+     *
+     * @param data the bytes
+     * @param len the number of bytes
+     * @param off the offset of the first byte
+     * @throws IOException if an I/O error occurs
+     */
     public void send(byte[] data, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, data.length);
         sendFrame(OP_BINARY, data, off, len);
     }
 
-    /** Sends a ping (at most 125 bytes); the pong is consumed by {@link #receive()}. */
+    /**
+     * Sends a ping (at most 125 bytes); the pong is consumed by {@link #receive()}.
+     *
+     * @param data the bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void ping(byte[] data) throws IOException {
         if (data.length > 125) {
             throw new IllegalArgumentException("control frames carry at most 125 bytes");
@@ -330,6 +400,9 @@ public final class WebSocket implements Closeable {
      * close frame; the connection is closed after the timeout at the latest. Idempotent.
      *
      * @throws IllegalArgumentException for a code an endpoint may not send
+     * @param code the close code (RFC 6455 section 7.4)
+     * @param reason the close reason (at most 123 bytes of UTF-8)
+     * @throws IOException if an I/O error occurs
      */
     public void close(int code, String reason) throws IOException {
         byte[] r = reason == null ? new byte[0] : reason.getBytes(StandardCharsets.UTF_8);

@@ -76,7 +76,7 @@ class HttpServerTest {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = io.gevent4j.loop.Backend.class, names = {"EPOLL", "NIO"})
+    @org.junit.jupiter.params.provider.EnumSource(value = io.gevent4j.loop.Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void pipelinedBodiesOnEachLoopBackend(io.gevent4j.loop.Backend backend) throws Exception {
         try (ServerRunner r = ServerRunner.start(backend, (req, resp) -> resp.send(req.method() + ":" + req.bodyString()), s -> { });
              RawClient c = new RawClient(r.port())) {
@@ -220,6 +220,32 @@ class HttpServerTest {
             assertNull(u.getHeaderField("Transfer-Encoding"));
             u = (HttpURLConnection) URI.create(r.url("/missing")).toURL().openConnection();
             assertEquals(500, u.getResponseCode(), "a handler's NoSuchFileException is a 500");
+        }
+    }
+
+    @Test
+    void sendFileAnswersHeadWithTheLengthAndKeepsTheConnectionInStep(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[3 * 1024 * 1024 + 5]; // several sendfile chunks
+        new java.util.Random(2).nextBytes(data);
+        Files.write(dir.resolve("big.bin"), data);
+        Files.write(dir.resolve("empty.txt"), new byte[0]);
+        try (ServerRunner r = ServerRunner.start((req, resp) -> resp.sendFile(dir.resolve(req.path().substring(1))));
+             RawClient c = new RawClient(r.port())) {
+            RawClient.Resp head = c.send("HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n").read(true);
+            assertEquals(200, head.status());
+            assertEquals(String.valueOf(data.length), head.header("Content-Length"));
+            assertEquals("", head.body());
+            RawClient.Resp empty = c.send("GET /empty.txt HTTP/1.1\r\nHost: a\r\n\r\n").read();
+            assertEquals("0", empty.header("Content-Length"));
+            assertEquals("", empty.body());
+            RawClient.Resp missing = c.send("GET /nope HTTP/1.1\r\nHost: a\r\n\r\n").read();
+            assertEquals(500, missing.status());
+        }
+        try (ServerRunner r = ServerRunner.start((req, resp) -> resp.sendFile(dir.resolve("big.bin")))) {
+            HttpURLConnection u = (HttpURLConnection) URI.create(r.url("/big.bin")).toURL().openConnection();
+            try (InputStream in = u.getInputStream()) {
+                assertArrayEquals(data, in.readAllBytes());
+            }
         }
     }
 

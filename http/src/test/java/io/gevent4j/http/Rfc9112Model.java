@@ -90,8 +90,8 @@ final class Rfc9112Model {
             while (p + 1 < in.length && in[p] == '\r' && in[p + 1] == '\n') {
                 p += 2;
             }
-            if (p >= in.length) {
-                return out;
+            if (p >= in.length || p == in.length - 1 && in[p] == '\r') {
+                return out; // the end (a last CR may be the start of one more empty line: nothing to answer)
             }
             Verdict v = readRequest();
             out.add(v);

@@ -91,6 +91,10 @@ final class ServerRunner implements AutoCloseable {
     /** On a hub of the given loop backend (null: the default). */
     static synchronized ServerRunner start(io.gevent4j.loop.Backend backend, HttpHandler handler, Consumer<HttpServer> config)
             throws Exception {
+        if (backend != null) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(),
+                    () -> backend + " is not available on this machine (kernel, kernel.io_uring_disabled or native library)");
+        }
         HttpServer s = HttpServer.create(LOCAL, handler);
         config.accept(s);
         return new ServerRunner(s, backend);

@@ -8,7 +8,11 @@ package io.gevent4j.hub;
 public class BlockingSwitchOutError extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** With a message naming the call. */
+    /**
+     * With a message naming the call.
+     *
+     * @param message the message
+     */
     public BlockingSwitchOutError(String message) {
         super(message);
     }

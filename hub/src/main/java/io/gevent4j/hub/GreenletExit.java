@@ -19,7 +19,11 @@ public class GreenletExit extends Error {
         this("greenlet killed");
     }
 
-    /** A kill with a message. */
+    /**
+     * A kill with a message.
+     *
+     * @param message the message
+     */
     public GreenletExit(String message) {
         super(message, null, false, false);
     }

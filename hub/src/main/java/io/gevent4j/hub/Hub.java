@@ -4,6 +4,7 @@ import io.gevent4j.loop.Loop;
 import io.gevent4j.loop.RunMode;
 import io.gevent4j.loop.Watcher;
 import io.gevent4j.loop.internal.Carrier;
+import io.gevent4j.loop.internal.Diagnostics;
 import io.gevent4j.loop.internal.LoopOwner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,7 +108,110 @@ public final class Hub {
         this.keepAlive = loop.async();
         this.keepAlive.unref();
         this.keepAlive.start(() -> { });
+        synchronized (ALL) {
+            ALL.put(this, Boolean.TRUE);
+        }
+        BlockingMonitor.hubCreated();
     }
+
+    /** Every hub not yet garbage (weakly held): for run info and the blocking monitor. */
+    private static final java.util.Map<Hub, Boolean> ALL = new java.util.WeakHashMap<>();
+
+    /**
+     * The hubs of this JVM that are not destroyed.
+     *
+     * @return the hubs
+     */
+    public static java.util.List<Hub> all() {
+        synchronized (ALL) {
+            java.util.List<Hub> out = new java.util.ArrayList<>();
+            for (Hub h : ALL.keySet()) {
+                if (!h.loop.isDestroyed()) {
+                    out.add(h);
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Whether greenlets record where they were created ({@link RawGreenlet#spawnStack()}); off by
+     * default: a stack walk per greenlet. Also {@code -Dgevent4j.spawnStacks=true}.
+     *
+     * @param on whether to turn it on
+     */
+    public static void captureSpawnStacks(boolean on) {
+        SpawnStacks.enable(on);
+    }
+
+    // The hub's greenlets whose body runs: an intrusive list (hub thread only; read racily by run info).
+    private RawGreenlet liveHead;
+    /** Greenlets started since the hub was made, and those that died of an exception. */
+    private volatile long spawned;
+    private volatile long failed;
+
+    void linkLive(RawGreenlet g) {
+        g.liveNext = liveHead;
+        if (liveHead != null) {
+            liveHead.livePrev = g;
+        }
+        liveHead = g;
+        spawned++;
+        HubEvents.spawned(g);
+    }
+
+    void unlinkLive(RawGreenlet g) {
+        if (g.livePrev != null) {
+            g.livePrev.liveNext = g.liveNext;
+        } else if (liveHead == g) {
+            liveHead = g.liveNext;
+        }
+        if (g.liveNext != null) {
+            g.liveNext.livePrev = g.livePrev;
+        }
+        g.livePrev = null; // g.liveNext stays: a racy reader standing on g can go on
+    }
+
+    void countFailure() {
+        failed++;
+    }
+
+    /**
+     * The greenlets of this hub whose body runs now, newest first. Exact on the hub's thread; from another
+     * thread a best-effort snapshot (what run info shows).
+     *
+     * @return the greenlets, newest first
+     */
+    public java.util.List<RawGreenlet> greenlets() {
+        java.util.List<RawGreenlet> out = new java.util.ArrayList<>();
+        int max = Math.max(16, live) + 1024;
+        for (RawGreenlet g = liveHead; g != null && out.size() < max; g = g.liveNext) {
+            if (!g.dead()) {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Counters a service can expose: see {@link HubStats}. Readable from any thread.
+     *
+     * @return the hub's counters now
+     */
+    public HubStats stats() {
+        return new HubStats(owner.getName(), live, spawned, failed, loop.iteration(), loop.activeWatchers());
+    }
+
+    /**
+     * True while the owner thread holds the baton (runs its own code) and greenlets or callbacks wait for
+     * their turn: the owner blocks the hub (the blocking monitor reports it). Readable from any thread.
+     */
+    boolean ownerHoldsBatonWithWorkWaiting() {
+        return carrierMode && !carrierTurn && workWaitingAtHandBack && !loop.isDestroyed();
+    }
+
+    /** Set by the carrier when it hands the baton back: work was left waiting (runnable greenlets, callbacks). */
+    private volatile boolean workWaitingAtHandBack;
 
     /** One blocking poll while greenlets outside the hub's reach may still wake us. */
     private void waitForeignWakeup() {
@@ -120,8 +224,8 @@ public final class Hub {
     }
 
     /**
-     * The calling thread's hub, created on first use; inside a greenlet, the hub it runs on (gevent's
-     * {@code get_hub()}).
+     * {@return the calling thread's hub, created on first use; inside a greenlet, the hub it runs on
+     * (gevent's {@code get_hub()})}
      *
      * @throws IllegalStateException when called from a virtual thread that is not a greenlet
      */
@@ -137,7 +241,7 @@ public final class Hub {
         return h;
     }
 
-    /** The calling thread's hub if it has one (inside a greenlet: its hub), else null. */
+    /** {@return the calling thread's hub if it has one (inside a greenlet: its hub), else null} */
     public static Hub currentIfAny() {
         if (CURRENT.isBound()) {
             return CURRENT.get().hub;
@@ -146,17 +250,21 @@ public final class Hub {
         return h == null || h.loop.isDestroyed() ? null : h;
     }
 
-    /** This hub's event loop. */
+    /** {@return this hub's event loop} */
     public Loop loop() {
         return loop;
     }
 
-    /** The platform thread that owns this hub: its main greenlet. */
+    /**
+     * The platform thread that owns this hub: its main greenlet.
+     *
+     * @return the owner thread
+     */
     public Thread owner() {
         return owner;
     }
 
-    /** The main greenlet: the owner thread itself. */
+    /** {@return the main greenlet: the owner thread itself} */
     public RawGreenlet mainGreenlet() {
         return main;
     }
@@ -164,12 +272,14 @@ public final class Hub {
     /**
      * True when the caller is the hub thread: a greenlet of this hub, a loop callback, or the owner
      * thread while it runs (not parked waiting for its greenlets).
+     *
+     * @return whether the caller is the hub thread: a greenlet of this hub, a loop callback, or the owner thread while it runs (not parked waiting for its greenlets)
      */
     public boolean inHubThread() {
         return Carrier.current() == loop.owner();
     }
 
-    /** Number of greenlets of this hub that started and have not ended. */
+    /** {@return the number of greenlets of this hub that started and have not ended} */
     public int liveGreenlets() {
         return live;
     }
@@ -177,6 +287,8 @@ public final class Hub {
     /**
      * Number of live greenlets that are not parked on the hub: runnable, or parked in the JDK (a lock held
      * by another thread, {@code Thread.sleep}), where only another thread can wake them. Hub thread only.
+     *
+     * @return the greenlets off hub
      */
     public int greenletsOffHub() {
         return live - parkedOnHub;
@@ -188,9 +300,11 @@ public final class Hub {
      * gevent's {@code hub.wait(watcher)}: starts {@code watcher} with a {@link Waiter} as callback and
      * blocks the calling greenlet until it fires; the watcher is stopped on the way out, also when
      * the wait is interrupted by a kill or a timeout.
+     *
+     * @param watcher the watcher to wait on
      */
     public void wait(Watcher watcher) {
-        Waiter<Object> waiter = new Waiter<>(this);
+        Waiter<Object> waiter = new Waiter<>(this, watcher);
         watcher.start(waiter.switchNull());
         try {
             waiter.get();
@@ -200,8 +314,54 @@ public final class Hub {
     }
 
     /**
+     * {@link #wait(Watcher)} for at most {@code timeout} (gevent's {@code wait_on_watcher} with a
+     * timeout): the watcher is stopped on the way out, whatever happens.
+     *
+     * @return true if the watcher fired, false if the time ran out first
+     * @throws Error the kill or {@code Timeout} aimed at the caller, or what {@link #cancelWait} throws in
+     * @param timeout how long to wait at most
+     * @param unit the unit of {@code timeout}
+     * @param watcher the watcher
+     */
+    public boolean wait(Watcher watcher, long timeout, TimeUnit unit) {
+        Waiter<Object> waiter = new Waiter<>(this, watcher);
+        watcher.start(waiter.switchNull());
+        try {
+            if (!waiter.await(timeout, unit)) {
+                return false;
+            }
+            waiter.get(); // what was thrown in comes out here
+            return true;
+        } finally {
+            watcher.stop();
+        }
+    }
+
+    /**
+     * Wakes the greenlet blocked in {@link #wait(Watcher)} on {@code watcher} by throwing {@code error}
+     * in it (gevent's {@code cancel_wait}, how closing a socket wakes its reader); does nothing if
+     * nobody waits on it. Hub thread only.
+     *
+     * @return whether a waiter was woken
+     * @param error the exception
+     * @param watcher the watcher
+     */
+    public boolean cancelWait(Watcher watcher, Throwable error) {
+        checkHubThread();
+        java.util.Objects.requireNonNull(error, "error");
+        if (watcher.isActive() && watcher.callback() instanceof Waiter<?> w && w.hub() == this && !w.ready()) {
+            watcher.stop();
+            w.throwInto(error);
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Blocks the calling greenlet for at least {@code nanos} (gevent's {@code sleep}); 0 or less
      * yields to every greenlet that is already runnable and comes back after them.
+     *
+     * @param nanos how long, in nanoseconds
      */
     public void sleep(long nanos) {
         if (nanos <= 0) {
@@ -239,6 +399,8 @@ public final class Hub {
     /**
      * Announces that the calling code waits for a wake-up from another thread (another hub, a thread
      * pool): until the returned handle is closed, the owner never gets {@link LoopExit}.
+     *
+     * @return the handle to close when the wait is over
      */
     public AutoCloseable externalWait() {
         checkHubThread();
@@ -271,36 +433,11 @@ public final class Hub {
     }
 
     /**
-     * Parks {@code cur} (the calling greenlet) until {@code satisfied}; the owner thread runs the loop
-     * meanwhile. {@code onHub}: only this hub can wake the greenlet (counted for {@link LoopExit}).
+     * The one park of every wait: parks {@code cur} (the calling greenlet) until {@code waiter} is
+     * satisfied (delivered, timed out, or a kill or timeout aimed at {@code cur}); the main greenlet
+     * runs the loop meanwhile (see {@link #ownerBlocks}). A parked greenlet counts as parked on the hub
+     * (only the hub can wake it: {@link LoopExit}).
      */
-    void block(RawGreenlet cur, BooleanSupplier satisfied, boolean onHub, Object what) {
-        if (cur.isMain()) {
-            runLoopUntil(satisfied, what);
-            return;
-        }
-        if (onHub) {
-            parkedOnHub++;
-        }
-        boolean interrupted = false;
-        try {
-            while (!satisfied.getAsBoolean()) {
-                LockSupport.park(this);
-                // park returns at once while the interrupt status is set: clear it (and restore it
-                // on the way out) or the greenlet would spin here and starve the whole hub
-                interrupted |= Thread.interrupted();
-            }
-        } finally {
-            if (onHub) {
-                parkedOnHub--;
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** {@link #block} specialised for a {@link Waiter}: no allocation per wait. */
     void block(RawGreenlet cur, Waiter<?> waiter) {
         if (cur.isMain()) {
             runLoopUntil(() -> waiter.satisfied(cur), waiter);
@@ -311,7 +448,9 @@ public final class Hub {
         try {
             while (!waiter.satisfied(cur)) {
                 LockSupport.park(this);
-                interrupted |= Thread.interrupted(); // see block(): never spin on a set interrupt
+                // park returns at once while the interrupt status is set: clear it (and restore it
+                // on the way out) or the greenlet would spin here and starve the whole hub
+                interrupted |= Thread.interrupted();
             }
         } finally {
             parkedOnHub--;
@@ -428,6 +567,7 @@ public final class Hub {
             } catch (Throwable t) {
                 carrierFailure = t;
             } finally {
+                workWaitingAtHandBack = loop.hasPending();
                 LoopOwner.set(loop, owner);
                 carrierTurn = false;
                 LockSupport.unpark(owner);
@@ -442,7 +582,7 @@ public final class Hub {
         }
         LoopOwner.set(loop, Thread.currentThread()); // nobody else will ever run it
         if (live > 0) {
-            log.warn("thread '{}' ended with {} greenlet(s) still alive on its hub; they are abandoned",
+            Diagnostics.warn(log, "thread '{}' ended with {} greenlet(s) still alive on its hub; they are abandoned",
                     owner.getName(), live);
         }
         loop.destroy();
@@ -454,7 +594,6 @@ public final class Hub {
      */
     void resume(RawGreenlet g, boolean first) {
         if (g.isMain()) {
-            g.mainResumed = true;
             loop.breakLoop(); // the main greenlet runs once the callback running now returns
             return;
         }
@@ -502,13 +641,22 @@ public final class Hub {
         }
     }
 
-    /** The greenlets' scheduler: the JDK hands us continuations to run. */
+    /**
+     * The greenlets' scheduler: the JDK hands us continuations to run. It must never throw: the caller
+     * may be a JDK thread (the poller that wakes virtual threads blocked in JDK sockets), which an
+     * exception kills, hanging every later virtual-thread socket operation of the JVM. A continuation
+     * of a destroyed hub can never run again and is dropped.
+     */
     private void schedule(Runnable continuation) {
         if (priority && inHubThread()) {
             priority = false;
             loop.executeNext(continuation);
         } else {
-            loop.execute(continuation);
+            try {
+                loop.execute(continuation);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                log.debug("a greenlet of the destroyed hub of '{}' was woken: dropped", owner.getName());
+            }
         }
     }
 
@@ -525,6 +673,9 @@ public final class Hub {
      * Raises {@code error} in greenlet {@code g} of this hub where it is blocked, or at its next
      * blocking point if it is busy (how kills and timeouts are delivered); a greenlet that has not
      * started dies of it without running. Safe from any thread; from another thread it is queued.
+     *
+     * @param g the greenlet
+     * @param error the exception
      */
     public void throwTo(RawGreenlet g, Throwable error) {
         java.util.Objects.requireNonNull(error, "error");
@@ -543,6 +694,8 @@ public final class Hub {
      * (it was busy or in a JDK call and has not reached a blocking point since); its interrupt goes
      * with it when {@code g} is the caller. Hub thread only.
      *
+     * @param g the greenlet
+     * @param error the exception
      * @return whether it was still pending
      */
     public boolean withdrawThrow(RawGreenlet g, Throwable error) {
@@ -554,10 +707,14 @@ public final class Hub {
 
     /**
      * Reports an error the hub caught (gevent's {@code handle_error}): logged once at ERROR through
-     * SLF4J. It never kills the hub.
+     * SLF4J, or, when no SLF4J provider is bound, printed to standard error as gevent prints it (the
+     * stack, then {@code <time> <greenlet> failed with <exception>}). It never kills the hub.
+     *
+     * @param context the context
+     * @param error the exception
      */
     public void handleError(Object context, Throwable error) {
-        log.error("{} failed with {}", context, error.toString(), error);
+        Diagnostics.error(log, error, "{} failed with {}", context, error.toString());
     }
 
     /**

@@ -8,7 +8,11 @@ package io.gevent4j.hub;
 public class LoopExit extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** With a message naming what the caller waited for. */
+    /**
+     * With a message naming what the caller waited for.
+     *
+     * @param message the message
+     */
     public LoopExit(String message) {
         super(message);
     }

@@ -44,21 +44,18 @@ public class RawGreenlet {
     private volatile boolean dead;
 
     // Hub-thread state.
-    /** Value and exception passed by the switch that resumes this greenlet. */
-    private Object transfer;
-    private Throwable transferThrow;
-    private boolean switchResumed;
-    private boolean inSwitch;
+    /** Set while this greenlet is suspended in a switch: the waiter the switch back delivers to. */
+    private Waiter<Object> switchWaiter;
     private Object[] startArgs = NO_ARGS;
     /** The waiter this greenlet is parked on, if any. */
     Waiter<?> blockedOn;
     /** An exception to throw at the next blocking point (a kill or timeout that found it busy). */
     Throwable pendingThrow;
-    /** The main greenlet was resumed (the loop it runs must stop). */
-    boolean mainResumed;
 
     /** The main greenlet of {@code hub}. */
     RawGreenlet(Hub hub) {
+        this.spawnedBy = null;
+        this.spawnStack = null;
         this.hub = hub;
         this.parent = null;
         this.function = null;
@@ -70,12 +67,19 @@ public class RawGreenlet {
     /**
      * A greenlet that will run {@code run} with the arguments of the first switch to it; its parent is
      * the current greenlet.
+     *
+     * @param run the function to run
      */
     public RawGreenlet(Function<Object[], Object> run) {
         this(run, getcurrent());
     }
 
-    /** A greenlet with an explicit parent (which must belong to the same hub). */
+    /**
+     * A greenlet with an explicit parent (which must belong to the same hub).
+     *
+     * @param run the function to run
+     * @param parent the parent greenlet
+     */
     public RawGreenlet(Function<Object[], Object> run, RawGreenlet parent) {
         this(Objects.requireNonNull(parent, "parent").hub, parent, Objects.requireNonNull(run, "run"));
     }
@@ -83,6 +87,9 @@ public class RawGreenlet {
     /**
      * For subclasses that override {@link #run(Object[])}: a greenlet of {@code hub} whose parent is
      * {@code parent}, or none (the hub: when it ends, control simply returns to the hub).
+     *
+     * @param hub the hub
+     * @param parent the parent greenlet
      */
     protected RawGreenlet(Hub hub, RawGreenlet parent) {
         this(hub, parent, null);
@@ -96,9 +103,52 @@ public class RawGreenlet {
         this.parent = parent;
         this.function = run;
         this.main = false;
+        this.spawnedBy = Hub.CURRENT.isBound() ? Hub.CURRENT.get() : hub.inHubThread() ? hub.mainGreenlet() : null;
+        this.spawnStack = SpawnStacks.enabled() ? SpawnStacks.capture() : null;
     }
 
-    /** The greenlet running now: inside a greenlet that greenlet, else the main greenlet of this thread's hub. */
+    /** The greenlet that created this one (gevent's {@code spawning_greenlet}); null if another thread did. */
+    private final RawGreenlet spawnedBy;
+    /** Where it was created, when {@link SpawnStacks} are captured; else null. */
+    private final StackTraceElement[] spawnStack;
+    /** The hub's list of greenlets whose body runs (hub thread only; read racily by run info). */
+    RawGreenlet liveNext;
+    RawGreenlet livePrev;
+
+    /**
+     * The greenlet that created this one (gevent's {@code spawning_greenlet}): the greenlet running, or
+     * the hub's main greenlet, when it was constructed; null when another thread constructed it.
+     *
+     * @return this
+     */
+    public final RawGreenlet spawnedBy() {
+        return spawnedBy;
+    }
+
+    /**
+     * Where this greenlet was created (gevent's {@code spawning_stack}), when spawn stacks are captured
+     * ({@code -Dgevent4j.spawnStacks=true} or {@link Hub#captureSpawnStacks(boolean)}; off by default:
+     * capturing costs a stack walk per greenlet); else an empty array.
+     *
+     * @return the stack where it was created, or an empty array
+     */
+    public final StackTraceElement[] spawnStack() {
+        return spawnStack == null ? new StackTraceElement[0] : spawnStack.clone();
+    }
+
+    /**
+     * The waiter this greenlet is parked on now, or null (running, runnable, or parked in the JDK).
+     *
+     * @return the waiter, or null
+     */
+    public final Waiter<?> blockedOn() {
+        return blockedOn;
+    }
+
+    /**
+     * {@return the greenlet running now: inside a greenlet that greenlet, else the main greenlet of this
+     * thread's hub}
+     */
     public static RawGreenlet getcurrent() {
         if (Hub.CURRENT.isBound()) {
             return Hub.CURRENT.get();
@@ -106,12 +156,16 @@ public class RawGreenlet {
         return Hub.current().mainGreenlet();
     }
 
-    /** The hub this greenlet runs on. */
+    /** {@return the hub this greenlet runs on} */
     public final Hub hub() {
         return hub;
     }
 
-    /** Where control and the result go when this greenlet ends; null: the hub itself. */
+    /**
+     * Where control and the result go when this greenlet ends; null: the hub itself.
+     *
+     * @return the parent, or null for the hub itself
+     */
     public final RawGreenlet parent() {
         return parent;
     }
@@ -119,6 +173,7 @@ public class RawGreenlet {
     /**
      * Changes the parent.
      *
+     * @param newParent the new parent greenlet
      * @throws IllegalArgumentException if that would make a cycle or cross hubs
      */
     public final void setParent(RawGreenlet newParent) {
@@ -133,35 +188,48 @@ public class RawGreenlet {
         this.parent = newParent;
     }
 
-    /** True once the run function returned or threw (never for the main greenlet). */
+    /** {@return true once the run function returned or threw (never for the main greenlet)} */
     public final boolean dead() {
         return dead;
     }
 
-    /** True once the greenlet was started (switched to or launched), even if its body did not run yet. */
+    /**
+     * True once the greenlet was started (switched to or launched), even if its body did not run yet.
+     *
+     * @return whether the greenlet was started (switched to or launched), even if its body did not run yet
+     */
     public final boolean started() {
         return started;
     }
 
-    /** True once the greenlet's body began running (it had its first turn). */
+    /**
+     * True once the greenlet's body began running (it had its first turn).
+     *
+     * @return whether the greenlet's body began running (it had its first turn)
+     */
     public final boolean begun() {
         return begun || main;
     }
 
-    /** True for the hub's owner thread. */
+    /**
+     * True for the hub's owner thread.
+     *
+     * @return true on success
+     */
     public final boolean isMain() {
         return main;
     }
 
-    /** True while the greenlet is started, not dead (greenlet's {@code bool(g)}). */
+    /** {@return true while the greenlet is started, not dead (greenlet's {@code bool(g)})} */
     public final boolean isActive() {
         return started && !dead;
     }
 
     /**
-     * The greenlet's body; the default calls the function given to the constructor.
+     * {@return the greenlet's body; the default calls the function given to the constructor}
      *
      * @param args the arguments of the first switch
+     * @throws Exception whatever the code run throws
      */
     protected Object run(Object[] args) throws Exception {
         if (function == null) {
@@ -174,6 +242,7 @@ public class RawGreenlet {
      * Transfers control to this greenlet (greenlet's {@code switch}): starts it with {@code args} or
      * resumes its pending {@code switchTo} with them; parks the caller until something switches back.
      *
+     * @param args the command line
      * @return what the switch back passes: null for no value, the value for one, an {@code Object[]}
      *         for several
      * @throws IllegalStateException if this greenlet is parked somewhere other than a switch (on a
@@ -188,6 +257,7 @@ public class RawGreenlet {
      * {@code throw}) and switches to it; a greenlet not started yet dies at once with it, going to
      * its parent.
      *
+     * @param error the exception
      * @return what the switch back to the caller passes
      */
     public final Object throwInto(Throwable error) {
@@ -218,11 +288,8 @@ public class RawGreenlet {
             target.startArgs = args;
             target.pendingThrow = error;
             hub.startThread(target, true);
-        } else if (target.inSwitch || (target.isMain() && target.blockedOn == null)) {
-            target.transfer = pack(args);
-            target.transferThrow = error;
-            target.switchResumed = true;
-            hub.resume(target, true);
+        } else if (target.suspendedInSwitch()) {
+            target.switchWaiter.deliverNow(pack(args), error);
         } else {
             throw new IllegalStateException("cannot switch to " + target
                     + ": it is not suspended in a switch (it waits on the hub or in a JDK call)");
@@ -232,35 +299,23 @@ public class RawGreenlet {
 
     /** Parks the current greenlet in a switch until something switches back to it. */
     private Object suspend() {
-        inSwitch = true;
+        Waiter<Object> w = new Waiter<>(hub, SWITCH_BACK);
+        switchWaiter = w;
         try {
-            hub.block(this, this::switchResumed, true, SWITCH_BACK);
+            return w.get(); // what the switch back passes, or what it throws in
         } finally {
-            inSwitch = false;
+            switchWaiter = null;
         }
-        switchResumed = false;
-        mainResumed = false;
-        Object v = transfer;
-        Throwable t = transferThrow;
-        transfer = null;
-        transferThrow = null;
-        if (t != null) {
-            throw Waiter.sneaky(t);
-        }
-        return v;
     }
 
-    /** What a greenlet suspended in a switch waits for (a LoopExit names it); no string built per switch. */
-    private static final Object SWITCH_BACK = new Object() {
-        @Override
-        public String toString() {
-            return "a switch back to the current greenlet";
-        }
-    };
-
-    private boolean switchResumed() {
-        return switchResumed;
+    /** Suspended in a switch, and nothing has switched back yet. */
+    private boolean suspendedInSwitch() {
+        Waiter<Object> w = switchWaiter;
+        return w != null && !w.ready();
     }
+
+    /** What a greenlet suspended in a switch waits for (a LoopExit names it). */
+    private static final String SWITCH_BACK = "a switch back to the current greenlet";
 
     private static Object pack(Object[] args) {
         return args.length == 0 ? null : args.length == 1 ? args[0] : args.clone();
@@ -280,13 +335,9 @@ public class RawGreenlet {
             pendingThrow = error; // its body never runs (checked when it gets its first turn)
             return;
         }
-        Waiter<?> w = blockedOn;
+        Waiter<?> w = blockedOn; // a Waiter wait or a switch
         if (w != null && !w.ready()) {
             w.throwInto(error);
-        } else if (inSwitch && !switchResumed) {
-            transferThrow = error;
-            switchResumed = true;
-            hub.resume(this, false);
         } else if (isMain()) {
             pendingThrow = error;
             hub.loop().breakLoop();
@@ -372,6 +423,7 @@ public class RawGreenlet {
      * body never runs. Hub thread only.
      *
      * @return false if its body had begun (or it is dead already)
+     * @param error the exception
      */
     protected final boolean finishUnstarted(Throwable error) {
         hub.checkHubThread();
@@ -402,6 +454,7 @@ public class RawGreenlet {
         }
         begun = true;
         hub.live++;
+        hub.linkLive(this);
         Object result = null;
         Throwable failure = null;
         try {
@@ -428,6 +481,11 @@ public class RawGreenlet {
             }
         }
         hub.live--;
+        hub.unlinkLive(this);
+        if (failure != null && !(failure instanceof GreenletExit)) {
+            hub.countFailure();
+        }
+        HubEvents.exited(this, failure);
         dead = true;
         try {
             finished(result, failure);
@@ -440,6 +498,9 @@ public class RawGreenlet {
      * Called in the dying greenlet once its run function ended. The default passes the result, or
      * the exception ({@link GreenletExit} counts as a result), to the parent with a switch; with no
      * parent an escaping exception is reported to the hub.
+     *
+     * @param result the result
+     * @param failure the exception
      */
     protected void finished(Object result, Throwable failure) {
         if (failure instanceof GreenletExit) {
@@ -456,11 +517,8 @@ public class RawGreenlet {
             }
             return;
         }
-        if (p.inSwitch || (p.isMain() && p.blockedOn == null)) {
-            p.transfer = result;
-            p.transferThrow = failure;
-            p.switchResumed = true;
-            hub.resume(p, true);
+        if (p.suspendedInSwitch()) {
+            p.switchWaiter.deliverNow(result, failure);
         } else if (failure != null) {
             hub.handleError(this, failure); // the parent is not waiting for us: do not lose the error
         }

@@ -9,18 +9,27 @@ package io.gevent4j.hub;
  * notified soon after, never synchronously inside {@link #rawlink}.
  */
 public interface Waitable {
-    /** True when waiting for this object would return at once. */
+    /** {@return true when waiting for this object would return at once} */
     boolean ready();
 
-    /** Calls {@code callback} (on the owning hub, from a callback) when this object becomes ready. */
+    /**
+     * Calls {@code callback} (on the owning hub, from a callback) when this object becomes ready.
+     *
+     * @param callback the code to run
+     */
     void rawlink(Runnable callback);
 
-    /** Removes a callback added by {@link #rawlink}; returns whether it was still registered. */
+    /**
+     * Removes a callback added by {@link #rawlink}; returns whether it was still registered.
+     *
+     * @param callback the code to run
+     * @return whether it was still registered
+     */
     boolean unlink(Runnable callback);
 
     /**
-     * The hub whose thread notifies the links, or null if unknown. A waiter on another hub announces an
-     * {@linkplain Hub#externalWait() external wait} so that its owner does not get {@link LoopExit}.
+     * {@return the hub whose thread notifies the links, or null if unknown} A waiter on another hub announces
+     * an {@linkplain Hub#externalWait() external wait} so that its owner does not get {@link LoopExit}.
      */
     default Hub hub() {
         return null;

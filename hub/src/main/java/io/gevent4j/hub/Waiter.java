@@ -20,8 +20,13 @@ import java.util.concurrent.TimeUnit;
  * was delivered: callers whose waiter only ever receives a value must call {@link #get()} after it to
  * let such a kill or timeout out.
  *
- * <p>States: EMPTY → (get) WAITING → (switch/throw) READY → (get returns) CONSUMED; or EMPTY →
- * READY when the delivery comes first.
+ * <p>States: <em>empty</em> → (a greenlet calls get/await) <em>waiting</em> → (switchTo, throwInto,
+ * its timeout, or a kill aimed at the waiting greenlet) <em>ready</em> or <em>timed out</em> → (get or
+ * await returns) the greenlet goes on; or <em>empty</em> → <em>ready</em> when the delivery comes
+ * first. A ready waiter stays ready: a later delivery is ignored, and get() returns the same outcome
+ * again.
+ *
+ * @param <T> the result type
  */
 public final class Waiter<T> implements Runnable {
     private final Hub hub;
@@ -30,49 +35,76 @@ public final class Waiter<T> implements Runnable {
     private Throwable error;
     private RawGreenlet waiting;
     private boolean timedOut;
+    /** What the waiting greenlet waits for, as a {@link LoopExit} and run info name it; null: this waiter. */
+    private final Object what;
 
     /** A waiter on the calling thread's hub. */
     public Waiter() {
         this(Hub.current());
     }
 
-    /** A waiter on {@code hub}. */
+    /**
+     * A waiter on {@code hub}.
+     *
+     * @param hub the hub
+     */
     public Waiter(Hub hub) {
-        this.hub = hub;
+        this(hub, null);
     }
 
-    /** The hub this waiter belongs to. */
+    /**
+     * A waiter on {@code hub} for something ({@code waitingFor}, a watcher, an event, a queue...): what
+     * {@link LoopExit} messages and run info show the waiting greenlet waits for ({@code toString()} is
+     * called only then).
+     *
+     * @param hub the hub
+     * @param waitingFor what the waiter waits for
+     */
+    public Waiter(Hub hub, Object waitingFor) {
+        this.hub = java.util.Objects.requireNonNull(hub, "hub");
+        this.what = waitingFor;
+    }
+
+    /** {@return the hub this waiter belongs to} */
     public Hub hub() {
         return hub;
     }
 
-    /** True while the hub's main greenlet (its owner thread) is the one waiting. */
+    /**
+     * True while the hub's main greenlet (its owner thread) is the one waiting.
+     *
+     * @return whether the hub's main greenlet (its owner thread) is the one waiting
+     */
     public boolean mainWaiting() {
         RawGreenlet g = waiting;
         return g != null && g.isMain();
     }
 
-    /** True when a value or exception was delivered. */
+    /**
+     * True when a value or exception was delivered.
+     *
+     * @return whether a value or exception was delivered
+     */
     public boolean ready() {
         return ready;
     }
 
-    /** True when a value (not an exception) was delivered. */
+    /** {@return true when a value (not an exception) was delivered} */
     public boolean successful() {
         return ready && error == null;
     }
 
-    /** The delivered value, or null. */
+    /** {@return the delivered value, or null} */
     public T value() {
         return value;
     }
 
-    /** The delivered exception, or null. */
+    /** {@return the delivered exception, or null} */
     public Throwable exception() {
         return error;
     }
 
-    /** A callback that delivers {@code null}: the usual watcher callback (this waiter itself). */
+    /** {@return a callback that delivers {@code null}: the usual watcher callback (this waiter itself)} */
     public Runnable switchNull() {
         return this;
     }
@@ -83,7 +115,11 @@ public final class Waiter<T> implements Runnable {
         switchTo(null);
     }
 
-    /** Wakes the waiting greenlet with {@code value}. Ignored if something was already delivered. */
+    /**
+     * Wakes the waiting greenlet with {@code value}. Ignored if something was already delivered.
+     *
+     * @param value the value
+     */
     public void switchTo(T value) {
         if (!hub.inHubThread()) {
             hub.loop().execute(() -> switchTo(value));
@@ -97,7 +133,11 @@ public final class Waiter<T> implements Runnable {
         wake();
     }
 
-    /** Wakes the waiting greenlet by throwing {@code error} in it. Ignored if something was already delivered. */
+    /**
+     * Wakes the waiting greenlet by throwing {@code error} in it. Ignored if something was already delivered.
+     *
+     * @param error the exception
+     */
     public void throwInto(Throwable error) {
         if (!hub.inHubThread()) {
             hub.loop().execute(() -> throwInto(error));
@@ -113,16 +153,35 @@ public final class Waiter<T> implements Runnable {
 
     /** Resumes the waiting greenlet: from a loop callback at once (next), from a greenlet behind the runnable ones. */
     private void wake() {
+        wake(hub.inCallback());
+    }
+
+    private void wake(boolean next) {
         RawGreenlet g = waiting;
         if (g != null) {
-            hub.resume(g, hub.inCallback());
+            hub.resume(g, next);
         }
+    }
+
+    /**
+     * A raw switch: delivers {@code value} (or {@code error}) and makes the waiting greenlet run next,
+     * before everything queued. Hub thread only; ignored if something was delivered already.
+     */
+    void deliverNow(T value, Throwable error) {
+        if (ready) {
+            return;
+        }
+        this.value = value;
+        this.error = error;
+        ready = true;
+        wake(true);
     }
 
     /**
      * Parks the calling greenlet until a delivery, then returns the value or throws the exception (an
      * exception thrown in is rethrown as is, checked or not).
      *
+     * @return the result
      * @throws IllegalStateException if another greenlet is already waiting on this waiter, or the
      *                               caller is not on the hub's thread
      */
@@ -137,6 +196,8 @@ public final class Waiter<T> implements Runnable {
     /**
      * Parks the calling greenlet until a delivery or until {@code timeout} passes.
      *
+     * @param timeout how long to wait at most
+     * @param unit the unit of {@code after} and {@code repeat}
      * @return true if something was delivered (then {@link #get()} returns at once), false on timeout
      */
     public boolean await(long timeout, TimeUnit unit) {
@@ -146,6 +207,7 @@ public final class Waiter<T> implements Runnable {
     /**
      * Parks the calling greenlet until a delivery or until {@code timeout} passes; null waits forever.
      *
+     * @param timeout how long to wait at most (null: no limit)
      * @return true if something was delivered, false on timeout
      */
     public boolean await(java.time.Duration timeout) {
@@ -204,6 +266,9 @@ public final class Waiter<T> implements Runnable {
 
     @Override
     public String toString() {
+        if (what != null && !ready) {
+            return String.valueOf(what);
+        }
         return "Waiter[" + (ready ? (error != null ? "error=" + error : "value=" + value) : "empty") + "]";
     }
 }

@@ -50,7 +50,20 @@ public final class SimSeeds {
     private SimSeeds() {
     }
 
-    /** What a property test over seeds did. */
+    /**
+     * What a property test over seeds did.
+     *
+     * @param bytes the bytes
+     * @param connections the connections
+     * @param failingSeeds the failing seeds
+     * @param faultCounts the fault counts
+     * @param faultsInjected the faults injected
+     * @param realWaits the real waits
+     * @param seeds the seeds
+     * @param test the test
+     * @param virtualSeconds the virtual seconds
+     * @param wallMillis the wall millis
+     */
     public record Summary(String test, long seeds, List<Long> failingSeeds, long faultsInjected,
                           Map<SimKernel.Fault, Long> faultCounts, long connections, long bytes, double virtualSeconds,
                           long wallMillis, long realWaits) {
@@ -71,6 +84,8 @@ public final class SimSeeds {
      * @param body         runs one seed, usually {@code seed -> Simulation.of(seed).run(scenario)}
      * @throws SimulationFailure for the first failing seed (or, with {@value #KEEP_GOING}, naming all),
      *                           with the command that replays it
+     *
+     * @return the result
      */
     public static Summary run(int defaultCount, LongFunction<Simulation.Outcome> body) {
         StackWalker.StackFrame caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)

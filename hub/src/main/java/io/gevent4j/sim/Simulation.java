@@ -61,24 +61,44 @@ public final class Simulation {
         this.faults = SimFaults.swarm(seed, true);
     }
 
-    /** A simulation of {@code seed}, with {@linkplain SimFaults#swarm swarm} faults of that seed unless told otherwise. */
+    /**
+     * A simulation of {@code seed}, with {@linkplain SimFaults#swarm swarm} faults of that seed unless told otherwise.
+     *
+     * @param seed the seed
+     * @return this
+     */
     public static Simulation of(long seed) {
         return new Simulation(seed);
     }
 
-    /** The faults to inject. */
+    /**
+     * The faults to inject.
+     *
+     * @param faults the faults
+     * @return this
+     */
     public Simulation faults(SimFaults faults) {
         this.faults = Objects.requireNonNull(faults, "faults");
         return this;
     }
 
-    /** Virtual time after which the run fails (default one hour). */
+    /**
+     * Virtual time after which the run fails (default one hour).
+     *
+     * @param limit the limit
+     * @return this
+     */
     public Simulation timeLimit(Duration limit) {
         this.timeLimit = positive(limit);
         return this;
     }
 
-    /** Real time after which the run fails (default 60 s): only code that never blocks can take that long. */
+    /**
+     * Real time after which the run fails (default 60 s): only code that never blocks can take that long.
+     *
+     * @param limit the limit
+     * @return this
+     */
     public Simulation realTimeLimit(Duration limit) {
         this.realTimeLimit = positive(limit);
         return this;
@@ -87,6 +107,9 @@ public final class Simulation {
     /**
      * Virtual time the world may run after the scenario returned, before the leak checks (default 10 s):
      * closes and callbacks still queued, peers reading the last bytes.
+     *
+     * @param time the time
+     * @return this
      */
     public Simulation settle(Duration time) {
         if (time.isNegative()) {
@@ -109,6 +132,7 @@ public final class Simulation {
      * The simulated kernel of the calling greenlet's hub.
      *
      * @throws IllegalStateException outside a simulation
+     * @return the kernel
      */
     public static SimKernel kernel() {
         Hub h = Hub.currentIfAny();
@@ -120,12 +144,20 @@ public final class Simulation {
         return k;
     }
 
-    /** The scenario's seeded generator: draw every random choice of a scenario from it. */
+    /**
+     * The scenario's seeded generator: draw every random choice of a scenario from it.
+     *
+     * @return the random
+     */
     public static SplittableRandom random() {
         return kernel().scenarioRandom();
     }
 
-    /** Virtual time since the world began. */
+    /**
+     * Virtual time since the world began.
+     *
+     * @return the elapsed
+     */
     public static Duration elapsed() {
         return Duration.ofNanos(kernel().elapsedNanos());
     }
@@ -137,6 +169,17 @@ public final class Simulation {
      * What a run that passed did. {@code realWaits}: polls that had to wait for a real thread (a greenlet
      * blocked on a JDK lock another thread held, such as a logging appender's); a run with some is correct
      * but may not replay exactly.
+     *
+     * @param bytes the bytes
+     * @param connections the connections
+     * @param faultCounts the fault counts
+     * @param faults the faults
+     * @param faultsInjected the faults injected
+     * @param realWaits the real waits
+     * @param seed the seed
+     * @param syscalls the syscalls
+     * @param traceHash the trace hash
+     * @param virtualNanos the virtual nanos
      */
     public record Outcome(long seed, SimFaults faults, long virtualNanos, long traceHash, long faultsInjected,
                           java.util.Map<SimKernel.Fault, Long> faultCounts, long connections, long bytes,
@@ -147,6 +190,8 @@ public final class Simulation {
      * Runs {@code scenario} in a greenlet of a new simulated world and checks the world afterwards.
      *
      * @throws SimulationFailure if the run failed (see the class comment)
+     * @param scenario the scenario
+     * @return the result
      */
     public Outcome run(ThrowingRunnable<?> scenario) {
         Objects.requireNonNull(scenario, "scenario");

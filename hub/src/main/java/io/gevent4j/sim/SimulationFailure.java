@@ -7,6 +7,7 @@ import io.gevent4j.loop.sim.SimFaults;
  * clean afterwards. It names the seed that replays it.
  */
 public final class SimulationFailure extends AssertionError {
+    /** The seed that replays the failed run. */
     private final long seed;
     private final transient SimFaults faults;
 
@@ -23,12 +24,20 @@ public final class SimulationFailure extends AssertionError {
         setStackTrace(f.getStackTrace());
     }
 
-    /** The seed that replays the failure. */
+    /**
+     * The seed that replays the failure.
+     *
+     * @return the seed
+     */
     public long seed() {
         return seed;
     }
 
-    /** The faults of the failed run. */
+    /**
+     * The faults of the failed run.
+     *
+     * @return the faults
+     */
     public SimFaults faults() {
         return faults;
     }

@@ -13,7 +13,7 @@ public final class Callback {
         this.task = task;
     }
 
-    /** True until the callback ran or was stopped. */
+    /** {@return true until the callback ran or was stopped} */
     public boolean isPending() {
         return task != null;
     }

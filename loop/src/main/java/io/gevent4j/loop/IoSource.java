@@ -26,9 +26,13 @@ import java.util.ArrayList;
  * of that source, and the interest currently submitted to the kernel.
  *
  * <p>Interest protocol: starting a watcher that needs an event not yet submitted marks the source
- * changed; the loop applies changes right before it polls. Stopping a watcher changes nothing; when
- * an event arrives that no active watcher wants, the interest is reduced then (to nothing: the
- * registration is cancelled). The handle's {@code close()} never closes the user's descriptor.
+ * changed; the loop applies changes right before it polls. On the native backends (epoll, kqueue)
+ * stopping a watcher changes nothing at once: when an event arrives that no active watcher wants, the
+ * interest is reduced then (to nothing: the registration is cancelled). On NIO stopping a watcher marks
+ * the source changed, so the exact interest is applied before the next poll (a stale
+ * {@code OP_CONNECT} or {@code OP_WRITE} would spin the selector). Closing the last watcher cancels the
+ * registration (on NIO at the next poll). The handle's {@code close()} never closes the user's
+ * descriptor.
  */
 abstract sealed class IoSource implements io.netty.channel.IoHandle {
     private static final Logger log = LoggerFactory.getLogger(IoSource.class);
@@ -48,11 +52,17 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         this.loop = loop;
     }
 
+    /**
+     * Each backend's source is made by a static method of its own class: verifying this method then
+     * never loads {@code EpollSource} or {@code KQueueSource}, so a class path without the other
+     * system's Netty jars (no kqueue on Linux, no epoll on macOS) works.
+     */
     static IoSource forFd(Loop loop, int fd) {
         return switch (loop.backend()) {
-            case KQUEUE -> new KQueueSource(loop, fd);
+            case KQUEUE -> KQueueSource.create(loop, fd);
+            case IO_URING -> UringSource.create(loop, fd);
             case SIM -> new SimSource(loop, fd);
-            default -> new EpollSource(loop, fd);
+            default -> EpollSource.create(loop, fd);
         };
     }
 
@@ -100,7 +110,7 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
 
     void closed(IoWatcher w) {
         watchers.remove(w);
-        if (watchers.isEmpty()) {
+        if (watchers.isEmpty() && !heldBeyondWatchers()) {
             if (alwaysRecheck()) {
                 // NIO: a cancelled SelectionKey stays in the selector until its next select, and
                 // registering the channel again before that makes Netty's NioIoHandler flush it with a
@@ -115,9 +125,14 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         }
     }
 
-    /** True while the source has open watchers (a closing NIO source has none). */
+    /** True while the source has open watchers (a closing NIO source has none) or other open users. */
     boolean inUse() {
-        return !watchers.isEmpty();
+        return !watchers.isEmpty() || heldBeyondWatchers();
+    }
+
+    /** True while something other than watchers uses the registration (io_uring's completion I/O). */
+    boolean heldBeyondWatchers() {
+        return false;
     }
 
     private void markChanged() {
@@ -152,6 +167,9 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
             return;
         }
         int want = wanted();
+        if (want == 0 && oneShot()) {
+            return; // lazily: a poll still in flight completes and re-arms nothing
+        }
         if (want == 0 && alwaysRecheck()) {
             reduceToNothing();
             return;
@@ -163,6 +181,22 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
 
     /** An event from the poller. */
     final void onEvent(int ev) {
+        if (oneShot()) {
+            // The kernel dropped the interest with this event (io_uring's POLL_ADD). Re-arm before the
+            // next poll if a watcher still wants it then: by that time the woken greenlet has usually
+            // done its read and stopped its watcher, so nothing is re-armed in vain.
+            submitted = 0;
+            for (int i = 0, n = watchers.size(); i < n; i++) {
+                IoWatcher w = watchers.get(i);
+                int r = w.events() & ev;
+                if (w.isActive() && r != 0) {
+                    w.revents = r;
+                    w.fire();
+                }
+            }
+            markChanged();
+            return;
+        }
         int want = 0;
         for (int i = 0, n = watchers.size(); i < n; i++) {
             IoWatcher w = watchers.get(i);
@@ -206,7 +240,7 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
     }
 
     /** libev's fd_kill: stop every active watcher and invoke it with READ|WRITE. */
-    private void fail() {
+    void fail() {
         for (IoWatcher w : watchers.toArray(new IoWatcher[0])) {
             if (w.isActive()) {
                 w.stop();
@@ -230,6 +264,11 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
     }
 
     boolean alwaysRecheck() {
+        return false;
+    }
+
+    /** True when every event ends the kernel's interest (io_uring): it is re-armed before the next poll. */
+    boolean oneShot() {
         return false;
     }
 
@@ -282,9 +321,13 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
     static final class EpollSource extends FdSource implements EpollIoHandle {
         private final FileDescriptor descriptor;
 
-        EpollSource(Loop loop, int fd) {
+        private EpollSource(Loop loop, int fd) {
             super(loop, fd);
             this.descriptor = new FileDescriptor(fd);
+        }
+
+        static IoSource create(Loop loop, int fd) {
+            return new EpollSource(loop, fd);
         }
 
         @Override
@@ -324,6 +367,194 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         }
     }
 
+    // ------------------------------------------------------------------ io_uring
+
+    /**
+     * A descriptor on the io_uring loop: one Netty registration carrying the readiness polls of the
+     * descriptor's {@link IoWatcher}s (one one-shot {@code POLL_ADD} in flight at most, re-armed before
+     * each poll while wanted) and the completion-based reads and writes of its {@link CompletionIo} (one
+     * {@code RECV} and one {@code SEND} in flight at most). Completions are told apart by the 16-bit data
+     * Netty hands back: the kind in the top two bits, and for polls a generation, so that the completion
+     * of a poll that was cancelled and replaced is ignored.
+     */
+    static final class UringSource extends FdSource implements io.netty.channel.uring.IoUringIoHandle {
+        // Linux <linux/io_uring.h> and <poll.h>.
+        private static final byte OP_POLL_ADD = 6;
+        private static final byte OP_ASYNC_CANCEL = 14;
+        private static final byte OP_SEND = 26;
+        private static final byte OP_RECV = 27;
+        private static final int POLLIN = 0x1;
+        private static final int POLLOUT = 0x4;
+        private static final int POLLERR = 0x8;
+        private static final int POLLHUP = 0x10;
+        private static final int POLLRDHUP = 0x2000;
+        static final int ECANCELED = 125;
+        private static final int MSG_NOSIGNAL = 0x4000;
+
+        private static final int KIND_POLL = 1 << 14;
+        private static final int KIND_RECV = 2 << 14;
+        private static final int KIND_SEND = 3 << 14;
+        private static final int KIND_MASK = 3 << 14;
+
+        /** Generation of the poll in flight (14 bits), and its Netty id for cancelling; 0: none. */
+        private int pollGen;
+        private long pollId;
+        private CompletionIo completions;
+
+        /** Kept apart so that only the io_uring backend loads Netty's io_uring classes. */
+        static IoSource create(Loop loop, int fd) {
+            return new UringSource(loop, fd);
+        }
+
+        UringSource(Loop loop, int fd) {
+            super(loop, fd);
+        }
+
+        @Override
+        boolean oneShot() {
+            return true;
+        }
+
+        CompletionIo completionIo() {
+            if (completions != null && completions.isClosed()) {
+                if (completions.recvInFlight() || completions.sendInFlight()) {
+                    throw new IllegalStateException("fd " + fd + ": the closed completion I/O of an earlier user still has"
+                            + " operations in flight (close watchers and completion I/O before closing the descriptor)");
+                }
+                completions = null;
+            }
+            if (completions == null) {
+                completions = new CompletionIo(this);
+            }
+            return completions;
+        }
+
+        @Override
+        boolean heldBeyondWatchers() {
+            return completions != null && !completions.isClosed();
+        }
+
+        /** The completion I/O was closed: drop the registration if no watcher is left either. */
+        void completionsClosed() {
+            if (!inUse()) {
+                cancelRegistration();
+                loop.forgetSource(this);
+            }
+        }
+
+        private io.netty.channel.IoRegistration registration() throws Exception {
+            if (registration == null || !registration.isValid()) {
+                registration = loop.handler().register(this);
+            }
+            return registration;
+        }
+
+        @Override
+        void submitRaw(int want, boolean force) throws Exception {
+            io.netty.channel.IoRegistration r = registration();
+            cancelPoll(r);
+            int mask = 0;
+            if ((want & Loop.READ) != 0) {
+                mask |= POLLIN | POLLRDHUP;
+            }
+            if ((want & Loop.WRITE) != 0) {
+                mask |= POLLOUT;
+            }
+            pollGen = (pollGen % 0x3fff) + 1;
+            pollId = r.submit(new io.netty.channel.uring.IoUringIoOps(OP_POLL_ADD, (byte) 0, (short) 0, fd,
+                    0L, 0L, 0, mask, (short) (KIND_POLL | pollGen), (short) 0, (short) 0, 0, 0L));
+        }
+
+        private void cancelPoll(io.netty.channel.IoRegistration r) {
+            if (pollId != 0) {
+                long id = pollId;
+                pollId = 0;
+                submitCancel(r, id);
+            }
+        }
+
+        private static void submitCancel(io.netty.channel.IoRegistration r, long id) {
+            r.submit(new io.netty.channel.uring.IoUringIoOps(OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1,
+                    0L, id, 0, 0, (short) 0, (short) 0, (short) 0, 0, 0L));
+        }
+
+        /** Submits a RECV or SEND; returns Netty's id of it (for {@link #cancelOp}). */
+        long submitIo(boolean recv, long address, int length) throws java.io.IOException {
+            io.netty.channel.IoRegistration r;
+            try {
+                r = registration();
+            } catch (Exception e) {
+                throw new java.io.IOException("io_uring refused fd " + fd + ": " + e, e);
+            }
+            return r.submit(new io.netty.channel.uring.IoUringIoOps(recv ? OP_RECV : OP_SEND, (byte) 0, (short) 0, fd,
+                    0L, address, length, recv ? 0 : MSG_NOSIGNAL, (short) (recv ? KIND_RECV : KIND_SEND),
+                    (short) 0, (short) 0, 0, 0L));
+        }
+
+        void cancelOp(long id) {
+            io.netty.channel.IoRegistration r = registration;
+            if (r != null && r.isValid()) {
+                submitCancel(r, id);
+            }
+        }
+
+        @Override
+        void cancelRegistration() {
+            io.netty.channel.IoRegistration r = registration;
+            if (r != null && r.isValid()) {
+                try {
+                    cancelPoll(r);
+                    if (completions != null) {
+                        completions.cancelAll();
+                    }
+                } catch (RuntimeException e) {
+                    log.debug("{}: cancelling in-flight operations failed", this, e);
+                }
+            }
+            pollId = 0;
+            super.cancelRegistration(); // Netty keeps it until the cancelled operations have completed
+        }
+
+        @Override
+        void reduceToNothing() {
+            // nothing to withdraw: a poll in flight completes once and is not re-armed
+        }
+
+        @Override
+        public void handle(io.netty.channel.IoRegistration registration, io.netty.channel.IoEvent ioEvent) {
+            var e = (io.netty.channel.uring.IoUringIoEvent) ioEvent;
+            int data = e.data() & 0xffff;
+            int kind = data & KIND_MASK;
+            int res = e.res();
+            if (kind == KIND_RECV || kind == KIND_SEND) {
+                if (completions != null) {
+                    completions.completed(kind == KIND_RECV, res);
+                }
+                return;
+            }
+            if (kind != KIND_POLL || (data & ~KIND_MASK) != pollGen || pollId == 0) {
+                return; // a cancelled poll, or the completion of a cancel
+            }
+            pollId = 0;
+            if (res < 0) {
+                if (res == -ECANCELED) {
+                    return;
+                }
+                submitted = 0;
+                fail(); // EBADF and the like: wake the watchers, their retry sees the error
+                return;
+            }
+            int ev = 0;
+            if ((res & (POLLIN | POLLRDHUP | POLLERR | POLLHUP)) != 0) {
+                ev |= Loop.READ;
+            }
+            if ((res & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+                ev |= Loop.WRITE;
+            }
+            onEvent(ev);
+        }
+    }
+
     // ------------------------------------------------------------------ kqueue
 
     static final class KQueueSource extends FdSource implements KQueueIoHandle {
@@ -334,8 +565,12 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         private static final short EV_DELETE = 0x2;
         private static final short EV_ENABLE = 0x4;
 
-        KQueueSource(Loop loop, int fd) {
+        private KQueueSource(Loop loop, int fd) {
             super(loop, fd);
+        }
+
+        static IoSource create(Loop loop, int fd) {
+            return new KQueueSource(loop, fd);
         }
 
         @Override

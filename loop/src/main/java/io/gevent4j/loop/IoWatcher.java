@@ -30,7 +30,7 @@ public final class IoWatcher extends Watcher {
         this.events = events;
     }
 
-    /** The watched events: {@link Loop#READ}, {@link Loop#WRITE} or both. */
+    /** {@return the watched events: {@link Loop#READ}, {@link Loop#WRITE} or both} */
     public int events() {
         return events;
     }
@@ -38,6 +38,7 @@ public final class IoWatcher extends Watcher {
     /**
      * Changes the watched events (libev's {@code ev_io_set}).
      *
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws IllegalStateException if the watcher is active
      * @throws IllegalArgumentException on an empty or unknown mask
      */
@@ -53,17 +54,17 @@ public final class IoWatcher extends Watcher {
         this.fresh = true;
     }
 
-    /** The events seen at the last invocation of the callback. */
+    /** {@return the events seen at the last invocation of the callback} */
     public int revents() {
         return revents;
     }
 
-    /** The watched file descriptor, or -1 on the NIO backend. */
+    /** {@return the watched file descriptor, or -1 on the NIO backend} */
     public int fd() {
         return source.fdNumber();
     }
 
-    /** The watched channel on the NIO backend, else null. */
+    /** {@return the watched channel on the NIO backend, else null} */
     public SelectableChannel channel() {
         return source.channel();
     }

@@ -1,13 +1,11 @@
 package io.gevent4j.loop;
 
 import io.gevent4j.loop.internal.Carrier;
+import io.gevent4j.loop.internal.Diagnostics;
 import io.gevent4j.loop.internal.LoopOwner;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.kqueue.KQueueIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,8 @@ import java.util.function.BiConsumer;
 
 /**
  * A libev-like event loop (the shape of gevent's {@code loop} object) over one of Netty 4.2's
- * {@link IoHandler}s: epoll on Linux, kqueue on macOS, NIO elsewhere (see {@link Backend}).
+ * {@link IoHandler}s: epoll on Linux (io_uring when asked for), kqueue on macOS, NIO elsewhere (see
+ * {@link Backend}).
  *
  * <h2>Threads</h2>
  * A loop belongs to the thread that created it, its <em>owner</em>. Everything except
@@ -66,6 +65,8 @@ public final class Loop implements Executor, AutoCloseable {
 
     /** Longest stretch of pending callbacks run back to back before I/O and timers are polled. */
     private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
+    /** Longest single poll while a timer is pending (a far timer is polled for again after it). */
+    private static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
 
     private final Backend backend;
     /** The simulated kernel of a {@link Backend#SIM} loop, else null. */
@@ -88,6 +89,8 @@ public final class Loop implements Executor, AutoCloseable {
     final ArrayList<IoSource> ioChanges = new ArrayList<>();
     private final Map<Object, IoSource> ioSources;
     int activeRefs;
+    /** Active watchers by kind ({@link Watcher#KINDS}); written on the loop thread, read racily. */
+    final int[] activeByKind = new int[Watcher.KINDS.length];
     private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
     /** Given to {@link #executeNext} by the running callback; moved to the front of pending after it. */
     private final ArrayList<Runnable> next = new ArrayList<>(4);
@@ -128,6 +131,7 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * A loop on the given backend owned by the calling thread.
      *
+     * @param backend the backend
      * @throws IllegalStateException if the backend does not load on this machine
      */
     public Loop(Backend backend) {
@@ -138,18 +142,17 @@ public final class Loop implements Executor, AutoCloseable {
         this.owner = Carrier.current();
         this.sim = backend == Backend.SIM ? io.gevent4j.loop.sim.SimKernel.installed() : null;
         this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
-        IoHandlerFactory factory = switch (backend) {
-            case EPOLL -> EpollIoHandler.newFactory();
-            case KQUEUE -> KQueueIoHandler.newFactory();
-            case NIO -> NioIoHandler.newFactory();
-            case SIM -> sim.attach(this);
-        };
+        IoHandlerFactory factory = backend == Backend.SIM ? sim.attach(this) : backend.ioHandlerFactory();
         this.handler = factory.newHandler(new OwnerExecutor());
-        this.handler.initialize();
+        if (backend == Backend.IO_URING) {
+            UringRing.initialize(handler); // see UringRing: the ring must not be bound to this thread
+        } else {
+            this.handler.initialize();
+        }
         this.now = nanoTime();
     }
 
-    /** The kernel poller this loop uses. */
+    /** {@return the kernel poller this loop uses} */
     public Backend backend() {
         return backend;
     }
@@ -157,6 +160,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * The platform thread that owns this loop now: the creating thread, or, for the loop of a hub whose
      * greenlets run on a carrier thread, whichever of the hub's owner and carrier runs at the moment.
+     *
+     * @return the owner thread
      */
     public Thread owner() {
         return owner;
@@ -166,7 +171,11 @@ public final class Loop implements Executor, AutoCloseable {
         LoopOwner.install((loop, thread) -> loop.owner = Objects.requireNonNull(thread, "thread"));
     }
 
-    /** True when the caller runs on the owner thread (directly or as a virtual thread mounted on it). */
+    /**
+     * True when the caller runs on the owner thread (directly or as a virtual thread mounted on it).
+     *
+     * @return whether the caller runs on the owner thread (directly or as a virtual thread mounted on it)
+     */
     public boolean inLoopThread() {
         return Carrier.current() == owner;
     }
@@ -188,15 +197,23 @@ public final class Loop implements Executor, AutoCloseable {
     // ---------------------------------------------------------------- watchers
 
     /**
-     * A timer firing {@code after} from its start and then every {@code repeat} (0: once).
+     * {@return a timer firing {@code after} from its start and then every {@code repeat} (0: once)}
      *
+     * @param after the delay before the first expiry
+     * @param repeat the interval after that (0: once)
+     * @param unit the unit of {@code after} and {@code repeat}
      * @throws IllegalArgumentException on a negative delay
      */
     public TimerWatcher timer(long after, long repeat, TimeUnit unit) {
         return timer(unit.toNanos(after), unit.toNanos(repeat));
     }
 
-    /** A timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}. */
+    /**
+     * {@return a timer with delays in nanoseconds; see {@link #timer(long, long, TimeUnit)}}
+     *
+     * @param afterNanos the delay before the first expiry, in nanoseconds
+     * @param repeatNanos the interval after that (0: once), in nanoseconds
+     */
     public TimerWatcher timer(long afterNanos, long repeatNanos) {
         checkThread();
         checkOpen();
@@ -204,10 +221,12 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * An I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both. Several watchers
-     * may watch one descriptor. The loop never closes the descriptor; close the watchers before closing
-     * the descriptor.
+     * {@return an I/O watcher on a file descriptor for {@link #READ}, {@link #WRITE} or both} Several
+     * watchers may watch one descriptor. The loop never closes the descriptor; close the watchers before
+     * closing the descriptor.
      *
+     * @param fd the file descriptor
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws UnsupportedOperationException on the NIO backend, which watches channels instead
      * @throws IllegalArgumentException on a negative descriptor or an empty or unknown event mask
      */
@@ -227,9 +246,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * An I/O watcher on a non-blocking NIO channel (NIO backend only). The loop never closes the
-     * channel.
+     * {@return an I/O watcher on a non-blocking NIO channel (NIO backend only)} The loop never closes the channel.
      *
+     * @param channel the channel
+     * @param events {@link io.gevent4j.loop.Loop#READ}, {@link io.gevent4j.loop.Loop#WRITE} or both
      * @throws UnsupportedOperationException on the native backends, which watch file descriptors
      * @throws IllegalArgumentException if the channel is blocking, or the event mask is empty or unknown
      */
@@ -255,11 +275,35 @@ public final class Loop implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Completion-based I/O on file descriptor {@code fd}: reads and writes submitted to the kernel, each
+     * completing with a callback (io_uring backend only). The object is shared with the descriptor's
+     * {@link IoWatcher}s (one kernel registration); {@link CompletionIo#close()} it before closing the
+     * descriptor.
+     *
+     * @param fd the socket's descriptor
+     * @return the descriptor's completion I/O
+     * @throws UnsupportedOperationException if the backend is not {@link Backend#IO_URING}
+     * @throws IllegalArgumentException on a negative descriptor
+     */
+    public CompletionIo completionIo(int fd) {
+        checkThread();
+        checkOpen();
+        if (backend != Backend.IO_URING) {
+            throw new UnsupportedOperationException("completion I/O needs the io_uring loop, this one is " + backend);
+        }
+        if (fd < 0) {
+            throw new IllegalArgumentException("negative file descriptor: " + fd);
+        }
+        IoSource.UringSource src = (IoSource.UringSource) ioSources.computeIfAbsent(fd, k -> IoSource.forFd(this, fd));
+        return src.completionIo();
+    }
+
     void forgetSource(IoSource src) {
         ioSources.remove(src.key());
     }
 
-    /** Number of descriptors or channels with at least one open watcher (for leak checks). */
+    /** {@return the number of descriptors or channels with at least one open watcher (for leak checks)} */
     public int ioSourceCount() {
         checkThread();
         int n = 0;
@@ -271,28 +315,28 @@ public final class Loop implements Executor, AutoCloseable {
         return n;
     }
 
-    /** A watcher run once per iteration in which nothing else was pending. */
+    /** {@return a watcher run once per iteration in which nothing else was pending} */
     public IdleWatcher idle() {
         checkThread();
         checkOpen();
         return new IdleWatcher(this);
     }
 
-    /** A watcher run at the start of every iteration, before the poll. */
+    /** {@return a watcher run at the start of every iteration, before the poll} */
     public PrepareWatcher prepare() {
         checkThread();
         checkOpen();
         return new PrepareWatcher(this);
     }
 
-    /** A watcher run at the end of every iteration, after the poll. */
+    /** {@return a watcher run at the end of every iteration, after the poll} */
     public CheckWatcher check() {
         checkThread();
         checkOpen();
         return new CheckWatcher(this);
     }
 
-    /** A watcher that other threads can trigger with {@link AsyncWatcher#send()}. */
+    /** {@return a watcher that other threads can trigger with {@link AsyncWatcher#send()}} */
     public AsyncWatcher async() {
         checkThread();
         checkOpen();
@@ -305,6 +349,7 @@ public final class Loop implements Executor, AutoCloseable {
      * Queues {@code task} to run on the loop's thread behind everything already pending (gevent's
      * {@code run_callback}). A pending callback keeps {@link #run()} running.
      *
+     * @param task the code to run
      * @return a handle that can cancel the callback before it runs
      */
     public Callback runCallback(Runnable task) {
@@ -316,9 +361,10 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * Like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps in
-     * its poll. Tasks from one thread run in the order that thread submitted them.
+     * {@return like {@link #runCallback(Runnable)} but callable from any thread: wakes the loop if it sleeps
+     * in its poll} Tasks from one thread run in the order that thread submitted them.
      *
+     * @param task the code to run
      * @throws java.util.concurrent.RejectedExecutionException if the loop is destroyed
      */
     public Callback runCallbackThreadsafe(Runnable task) {
@@ -349,6 +395,8 @@ public final class Loop implements Executor, AutoCloseable {
      * Runs {@code task} right after the callback that is running now, before everything else that is
      * pending (a direct switch, as greenlet's {@code switch}); tasks given this way by one callback run
      * in the order given. Outside callbacks they run first when the loop next runs. Loop thread only.
+     *
+     * @param task the code to run
      */
     public void executeNext(Runnable task) {
         checkThread();
@@ -356,7 +404,11 @@ public final class Loop implements Executor, AutoCloseable {
         next.add(Objects.requireNonNull(task, "task"));
     }
 
-    /** True when {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet. */
+    /**
+     * True when {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet.
+     *
+     * @return whether {@link #executeNext} queued tasks that have not been moved ahead of the pending ones yet
+     */
     public boolean hasNext() {
         return !next.isEmpty();
     }
@@ -383,14 +435,18 @@ public final class Loop implements Executor, AutoCloseable {
         handler.wakeup();
     }
 
-    /** True when callbacks or watcher events are waiting to run. */
+    /** {@return true when callbacks or watcher events are waiting to run} */
     public boolean hasPending() {
         return !pending.isEmpty() || !next.isEmpty() || !foreign.isEmpty();
     }
 
     // ---------------------------------------------------------------- running
 
-    /** Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}. */
+    /**
+     * Runs until no referenced watcher is active and nothing is pending, or {@link #breakLoop()}.
+     *
+     * @return whether the loop is still alive (false when it ran out of work)
+     */
     public boolean run() {
         return run(RunMode.DEFAULT);
     }
@@ -398,6 +454,7 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Runs the loop (libev's {@code ev_run}).
      *
+     * @param mode how long to run
      * @return true if referenced watchers are still active or work is pending (the loop is "alive")
      * @throws IllegalStateException if called from another thread, on a destroyed loop, or while the
      *                               loop is already running
@@ -409,6 +466,7 @@ public final class Loop implements Executor, AutoCloseable {
             throw new IllegalStateException("loop is already running: run() is not reentrant");
         }
         running = true;
+        LoopIterationEvent event = null;
         try {
             do {
                 iterations++;
@@ -427,9 +485,13 @@ public final class Loop implements Executor, AutoCloseable {
                     }
                 }
                 applyIoChanges();
+                if (event != null) {
+                    event.finish(this, progress);
+                }
                 pollMayBlock = mode != RunMode.NOWAIT;
                 poll();
                 pollMayBlock = false;
+                event = LoopIterationEvent.begin(progress);
                 now = nanoTime();
                 expireTimers();
                 if (!idles.isEmpty() && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()) {
@@ -443,21 +505,45 @@ public final class Loop implements Executor, AutoCloseable {
         } finally {
             running = false;
             breakRequested = false;
+            if (event != null) {
+                event.finish(this, progress);
+            }
         }
         return !destroyed && alive();
     }
 
-    /** True when a referenced watcher is active or work is pending. */
+    /** {@return true when a referenced watcher is active or work is pending} */
     public boolean alive() {
         return activeRefs > 0 || !pending.isEmpty() || !next.isEmpty() || !foreign.isEmpty();
     }
 
-    /** True while {@link #run} executes on the owner thread. */
+    /** {@return true while {@link #run} executes on the owner thread} */
     public boolean isRunning() {
         return running;
     }
 
-    /** Number of loop iterations so far (libev's {@code ev_iteration}). */
+    /**
+     * The active watchers by kind ({@code timer}, {@code io}, {@code idle}, {@code prepare},
+     * {@code check}, {@code async}), zeros left out. Readable from any thread (a best-effort snapshot).
+     *
+     * @return the counts by kind
+     */
+    public java.util.Map<String, Integer> activeWatchers() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < activeByKind.length; i++) {
+            int n = activeByKind[i];
+            if (n > 0) {
+                out.put(Watcher.KINDS[i], n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Number of loop iterations so far (libev's {@code ev_iteration}).
+     *
+     * @return the number of iterations so far
+     */
     public long iteration() {
         return iterations;
     }
@@ -478,14 +564,18 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * The loop's cached time in nanoseconds ({@link #nanoTime()} scale), updated once per
-     * iteration after the poll (libev's {@code ev_now}).
+     * {@return the loop's cached time in nanoseconds ({@link #nanoTime()} scale), updated once per
+     * iteration after the poll (libev's {@code ev_now})}
      */
     public long now() {
         return now;
     }
 
-    /** Refreshes {@link #now()} from the clock. */
+    /**
+     * Refreshes {@link #now()} from the clock.
+     *
+     * @return the new {@link #now()}
+     */
     public long updateNow() {
         return now = nanoTime();
     }
@@ -495,12 +585,18 @@ public final class Loop implements Executor, AutoCloseable {
      * simulated kernel's virtual clock. Timers run on it; code that computes a deadline for a wait on
      * this loop (a timeout spread over several waits) must read it too, or a simulated run would mix
      * two clocks. Safe from any thread.
+     *
+     * @return the nano time
      */
     public long nanoTime() {
         return sim == null ? System.nanoTime() : sim.nanoTime();
     }
 
-    /** The simulated kernel this loop polls ({@link Backend#SIM}), or null for a real kernel. */
+    /**
+     * The simulated kernel this loop polls ({@link Backend#SIM}), or null for a real kernel.
+     *
+     * @return the sim
+     */
     public io.gevent4j.loop.sim.SimKernel sim() {
         return sim;
     }
@@ -584,20 +680,20 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * A counter of callbacks run so far, readable from any thread (eventually up to date): a watchdog
-     * that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
-     * callback, or one greenlet, holds the loop's thread.
+     * {@return a counter of callbacks run so far, readable from any thread (eventually up to date): a
+     * watchdog that sees it stand still while the loop is not {@link #isPolling() polling} knows that one
+     * callback, or one greenlet, holds the loop's thread}
      */
     public long progress() {
         return (long) PROGRESS.getOpaque(this);
     }
 
-    /** The callback running now, or null; readable from any thread (eventually up to date). */
+    /** {@return the callback running now, or null; readable from any thread (eventually up to date)} */
     public Runnable currentTask() {
         return (Runnable) CURRENT_TASK.getOpaque(this);
     }
 
-    /** True while the loop waits in its poller; readable from any thread (eventually up to date). */
+    /** {@return true while the loop waits in its poller; readable from any thread (eventually up to date)} */
     public boolean isPolling() {
         return (boolean) POLLING.getOpaque(this);
     }
@@ -618,6 +714,8 @@ public final class Loop implements Executor, AutoCloseable {
     /**
      * Sets who hears about exceptions that escape callbacks: it gets the callback (or watcher) and the
      * exception. The default logs them at ERROR through SLF4J. The handler must not throw.
+     *
+     * @param handler the handler
      */
     public void setErrorHandler(BiConsumer<Object, Throwable> handler) {
         this.errorHandler = Objects.requireNonNull(handler, "handler");
@@ -633,12 +731,12 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     private static void logError(Object where, Throwable t) {
-        log.error("exception in loop callback {}", where, t);
+        Diagnostics.error(log, t, "exception in loop callback {}", where);
     }
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** True after {@link #destroy()}. */
+    /** {@return true after {@link #destroy()}} */
     public boolean isDestroyed() {
         return destroyed;
     }
@@ -687,6 +785,80 @@ public final class Loop implements Executor, AutoCloseable {
                 + ", pending=" + pending.size() + (destroyed ? ", destroyed]" : "]");
     }
 
+    /**
+     * Netty's io_uring handler registers its ring's descriptor with the kernel for the thread that
+     * initializes it ({@code IORING_REGISTER_RING_FDS}) and then enters the ring by that per-thread
+     * index. A hub's loop runs on two threads in turn (its owner, then its carrier), and from the other
+     * thread the index means nothing ({@code io_uring_enter} fails with {@code EINVAL}). So the loop
+     * makes the handler enter by the ring's plain descriptor, which every thread may use (the kernel
+     * then looks the descriptor up on each enter: a few nanoseconds).
+     */
+    private static final class UringRing {
+        private static final int IORING_ENTER_REGISTERED_RING = 16;
+
+        /**
+         * Initializes the handler on a short-lived thread: the ring descriptor Netty registers there goes
+         * away with that thread. Registered on the owner instead, it would keep the ring alive after the
+         * loop is destroyed until the owner thread ends - and with it reads still armed on buffers that
+         * the loop no longer owns.
+         */
+        static void initialize(IoHandler handler) {
+            Throwable[] failure = new Throwable[1];
+            Thread t = Thread.ofPlatform().name("gevent4j-io_uring-setup").start(() -> {
+                try {
+                    handler.initialize();
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure[0] != null) {
+                throw new IllegalStateException("io_uring handler failed to initialize", failure[0]);
+            }
+            enterByPlainFd(handler);
+        }
+
+        static void enterByPlainFd(IoHandler handler) {
+            try {
+                var ringField = handler.getClass().getDeclaredField("ringBuffer");
+                ringField.setAccessible(true);
+                Object ring = ringField.get(handler);
+                var sqField = ring.getClass().getDeclaredField("ioUringSubmissionQueue");
+                sqField.setAccessible(true);
+                Object sq = sqField.get(ring);
+                Class<?> c = sq.getClass();
+                var ringFd = c.getDeclaredField("ringFd");
+                var enterRingFd = c.getDeclaredField("enterRingFd");
+                var enterFlags = c.getDeclaredField("enterFlags");
+                ringFd.setAccessible(true);
+                enterRingFd.setAccessible(true);
+                enterFlags.setAccessible(true);
+                enterRingFd.setInt(sq, ringFd.getInt(sq));
+                enterFlags.setInt(sq, enterFlags.getInt(sq) & ~IORING_ENTER_REGISTERED_RING);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                try {
+                    handler.prepareToDestroy();
+                    handler.destroy();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw new IllegalStateException("cannot run this Netty version's io_uring handler on a hub (its insides"
+                        + " changed); use -D" + Backend.PROPERTY + "=epoll", e);
+            }
+        }
+    }
+
     /** What Netty's handler asks before and while it polls. */
     private final class Context implements IoHandlerContext {
         @Override
@@ -702,7 +874,9 @@ public final class Loop implements Executor, AutoCloseable {
         @Override
         public long delayNanos(long currentTimeNanos) {
             TimerWatcher t = timers.peek();
-            return t == null ? Long.MAX_VALUE : Math.max(0, t.deadline - currentTimeNanos);
+            // At most a day: io_uring's handler turns the delay into a timespec whose seconds it clamps to
+            // an int, so a far timer (TimerWatcher.MAX_DELAY is 73 years) would make an invalid one.
+            return t == null ? Long.MAX_VALUE : Math.min(MAX_POLL_NANOS, Math.max(0, t.deadline - currentTimeNanos));
         }
 
         @Override

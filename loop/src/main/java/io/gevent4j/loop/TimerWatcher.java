@@ -24,6 +24,8 @@ public final class TimerWatcher extends Watcher {
     /**
      * Changes the delays; takes effect at the next {@link #start(Runnable)} or {@link #again()}.
      *
+     * @param afterNanos the delay before the first expiry, in nanoseconds
+     * @param repeatNanos the interval after that (0: once), in nanoseconds
      * @throws IllegalArgumentException if a delay is negative
      */
     public void set(long afterNanos, long repeatNanos) {
@@ -35,17 +37,17 @@ public final class TimerWatcher extends Watcher {
         this.repeat = repeatNanos;
     }
 
-    /** Delay before the first expiry, in nanoseconds. */
+    /** {@return the delay before the first expiry, in nanoseconds} */
     public long after() {
         return after;
     }
 
-    /** Interval between expiries, in nanoseconds; 0 for a one-shot timer. */
+    /** {@return the interval between expiries, in nanoseconds; 0 for a one-shot timer} */
     public long repeat() {
         return repeat;
     }
 
-    /** Nanoseconds until the next expiry (relative to {@link Loop#now()}); 0 if inactive or overdue. */
+    /** {@return the nanoseconds until the next expiry (relative to {@link Loop#now()}); 0 if inactive or overdue} */
     public long remaining() {
         return isActive() ? Math.max(0, deadline - loop.now()) : 0;
     }

@@ -33,7 +33,7 @@ public abstract sealed class Watcher implements AutoCloseable
         this.loop = loop;
     }
 
-    /** The loop this watcher belongs to. */
+    /** {@return the loop this watcher belongs to} */
     public final Loop loop() {
         return loop;
     }
@@ -42,6 +42,7 @@ public abstract sealed class Watcher implements AutoCloseable
      * Starts watching; {@code callback} runs on the loop's thread each time the event happens. Starting
      * an active watcher only replaces its callback.
      *
+     * @param callback the code to run
      * @throws IllegalStateException if the watcher is closed, the loop destroyed, or the caller is
      *                               not on the loop's thread
      */
@@ -58,6 +59,7 @@ public abstract sealed class Watcher implements AutoCloseable
             if (ref) {
                 loop.activeRefs++;
             }
+            loop.activeByKind[kind()]++;
             onStart();
         }
     }
@@ -72,22 +74,26 @@ public abstract sealed class Watcher implements AutoCloseable
         }
     }
 
-    /** The callback given to the last {@link #start(Runnable)}, or null. */
-    final Runnable callback() {
+    /**
+     * The callback given to the last {@link #start(Runnable)}, or null.
+     *
+     * @return the callback, or null
+     */
+    public final Runnable callback() {
         return callback;
     }
 
-    /** True between {@link #start(Runnable)} and {@link #stop()}. */
+    /** {@return true between {@link #start(Runnable)} and {@link #stop()}} */
     public final boolean isActive() {
         return active;
     }
 
-    /** True when the event happened and the callback has not run yet. */
+    /** {@return true when the event happened and the callback has not run yet} */
     public boolean isPending() {
         return pending;
     }
 
-    /** True when this watcher, while active, keeps {@link Loop#run()} from returning (the default). */
+    /** {@return true when this watcher, while active, keeps {@link Loop#run()} from returning (the default)} */
     public final boolean isRef() {
         return ref;
     }
@@ -114,7 +120,7 @@ public abstract sealed class Watcher implements AutoCloseable
         }
     }
 
-    /** True after {@link #close()}. */
+    /** {@return true after {@link #close()}} */
     public final boolean isClosed() {
         return closed;
     }
@@ -156,7 +162,23 @@ public abstract sealed class Watcher implements AutoCloseable
             if (ref) {
                 loop.activeRefs--;
             }
+            loop.activeByKind[kind()]--;
         }
+    }
+
+    /** Names of the kinds, in the order of {@link #kind()}. */
+    static final String[] KINDS = {"timer", "io", "idle", "prepare", "check", "async"};
+
+    /** This watcher's kind, an index into {@link #KINDS}. */
+    private int kind() {
+        return switch (this) {
+            case TimerWatcher t -> 0;
+            case IoWatcher i -> 1;
+            case IdleWatcher i -> 2;
+            case PrepareWatcher p -> 3;
+            case CheckWatcher c -> 4;
+            case AsyncWatcher a -> 5;
+        };
     }
 
     /** The event happened: queue the callback unless already queued. */

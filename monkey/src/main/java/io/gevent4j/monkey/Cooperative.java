@@ -48,7 +48,12 @@ public final class Cooperative {
         }
     }
 
-    /** {@link #sleep(long)} with a {@link Duration} (rounded up to the millisecond, saturated). */
+    /**
+     * {@link #sleep(long)} with a {@link Duration} (rounded up to the millisecond, saturated).
+     *
+     * @param duration how long
+     * @throws InterruptedException if the calling thread is interrupted while it waits
+     */
     public static void sleep(Duration duration) throws InterruptedException {
         Objects.requireNonNull(duration, "duration");
         long ms;

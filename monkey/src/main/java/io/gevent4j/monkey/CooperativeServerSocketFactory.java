@@ -17,7 +17,7 @@ public class CooperativeServerSocketFactory extends Factories.Binding {
     public CooperativeServerSocketFactory() {
     }
 
-    /** The shared instance. */
+    /** {@return the shared instance} */
     public static ServerSocketFactory getDefault() {
         return DEFAULT;
     }

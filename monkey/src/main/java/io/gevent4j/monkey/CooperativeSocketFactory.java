@@ -23,7 +23,7 @@ public class CooperativeSocketFactory extends Factories.Connecting {
     public CooperativeSocketFactory() {
     }
 
-    /** The shared instance (gevent4j's counterpart of {@link SocketFactory#getDefault()}). */
+    /** {@return the shared instance (gevent4j's counterpart of {@link SocketFactory#getDefault()})} */
     public static SocketFactory getDefault() {
         return DEFAULT;
     }

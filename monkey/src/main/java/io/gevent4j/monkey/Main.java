@@ -5,6 +5,8 @@ import io.gevent4j.Greenlet;
 import io.gevent4j.hub.BlockingMonitor;
 import io.gevent4j.hub.Hub;
 
+import io.gevent4j.loop.internal.Opens;
+
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -48,6 +50,9 @@ public final class Main {
     /**
      * Runs the launcher; see the class comment. Exit status 2 for a usage error, 1 when the program's
      * main throws.
+     *
+     * @param args the command line
+     * @throws Exception whatever the code run throws
      */
     public static void main(String[] args) throws Exception {
         long maxBlockingMillis = Long.getLong(MAX_BLOCKING_TIME_PROPERTY, 0L);
@@ -83,7 +88,7 @@ public final class Main {
             patches = Monkey.patchAll();
         } catch (IllegalStateException e) {
             System.err.println("gevent4j.monkey: " + e.getMessage());
-            System.err.println("gevent4j.monkey: run java with " + JVM_FLAGS);
+            System.err.println("gevent4j.monkey: run java with " + jvmFlags());
             System.exit(2);
             return;
         }
@@ -136,9 +141,30 @@ public final class Main {
         }
     }
 
-    /** The JVM flags the launcher needs (also in the root pom's {@code gevent4j.jvm.flags}). */
+    /**
+     * The JVM flags the launcher needs on the class path (also in the root pom's
+     * {@code gevent4j.jvm.flags}); on the module path the targets are module names, see
+     * {@link #jvmFlags()}.
+     */
     public static final String JVM_FLAGS = "--add-opens java.base/java.lang=ALL-UNNAMED "
             + "--add-opens java.base/java.net=ALL-UNNAMED --enable-native-access=ALL-UNNAMED";
+
+    /**
+     * The JVM flags the launcher needs, spelled for the way gevent4j was loaded: {@link #JVM_FLAGS}
+     * on the class path, module names on the module path.
+     *
+     * @return the flags, separated by spaces
+     */
+    public static String jvmFlags() {
+        if (!Main.class.getModule().isNamed()) {
+            return JVM_FLAGS;
+        }
+        return Opens.flag("java.lang", Hub.class, io.gevent4j.loop.Loop.class) + " " + PlatformSockets.FLAG
+                + " --enable-native-access=" + NATIVE_ACCESS;
+    }
+
+    /** On the module path: the module that loads Netty's JNI libraries. */
+    private static final String NATIVE_ACCESS = "io.netty.common";
 
     private static Method findMain(Class<?> app) throws NoSuchMethodException {
         for (Class<?> c = app; c != null; c = c.getSuperclass()) {
@@ -185,7 +211,7 @@ public final class Main {
 
     private static void usage(String problem) {
         System.err.println("gevent4j.monkey: " + problem);
-        System.err.println("usage: java " + JVM_FLAGS + " -cp ... io.gevent4j.monkey.Main"
+        System.err.println("usage: java " + jvmFlags() + " -cp ... io.gevent4j.monkey.Main"
                 + " [--max-blocking-time=MILLIS] [--verbose] MAIN_CLASS [ARGS...]");
         System.exit(2);
     }

@@ -112,7 +112,7 @@ public final class Monkey {
      * @param detail  what exactly, in one sentence
      */
     public record Patch(String name, Outcome outcome, String detail) {
-        /** True when this call changed something. */
+        /** {@return true when this call changed something} */
         public boolean changed() {
             return outcome == Outcome.PATCHED;
         }
@@ -143,6 +143,8 @@ public final class Monkey {
      * from the system class path: the outcome is {@link Outcome#UNAVAILABLE} when this jar was not on
      * it then (or another provider won). Lookups outside greenlets, reverse lookups and the JDK's
      * address cache are unchanged. Idempotent.
+     *
+     * @return what was done
      */
     public static synchronized Patch patchDns() {
         if (GreenResolverProvider.enabled) {
@@ -166,6 +168,7 @@ public final class Monkey {
      * Makes {@code java.net.Socket} and {@code java.net.ServerSocket} created from now on in greenlets
      * cooperative on the hub's own loop (see the class comment for the limits). Idempotent.
      *
+     * @return what was done
      * @throws IllegalStateException without {@code --add-opens java.base/java.net=ALL-UNNAMED}, or when
      *                               another library installed a socket factory first
      */
@@ -195,28 +198,42 @@ public final class Monkey {
                 + "gevent4j's cooperative sockets; elsewhere the JDK's");
     }
 
-    /** Reports that {@code Thread.sleep} in a greenlet already parks only that greenlet. Changes nothing. */
+    /**
+     * Reports that {@code Thread.sleep} in a greenlet already parks only that greenlet. Changes nothing.
+     *
+     * @return what was done (nothing)
+     */
     public static Patch patchSleep() {
         return new Patch(SLEEP, Outcome.ALREADY_COOPERATIVE,
                 "Thread.sleep in a greenlet parks its virtual thread; the hub runs the others");
     }
 
-    /** Reports that {@code java.util.concurrent} queues already park greenlets cooperatively. Changes nothing. */
+    /**
+     * Reports that {@code java.util.concurrent} queues already park greenlets cooperatively. Changes nothing.
+     *
+     * @return what was done (nothing)
+     */
     public static Patch patchQueue() {
         return new Patch(QUEUE, Outcome.ALREADY_COOPERATIVE,
                 "java.util.concurrent queues, latches, futures park greenlets (virtual threads) cooperatively");
     }
 
-    /** Reports that locks, {@code synchronized}, {@code Object.wait} and {@code join} already cooperate. */
+    /**
+     * Reports that locks, {@code synchronized}, {@code Object.wait} and {@code join} already cooperate.
+     *
+     * @return what was done (nothing)
+     */
     public static Patch patchThread() {
         return new Patch(THREAD, Outcome.ALREADY_COOPERATIVE,
                 "locks, synchronized, Object.wait and Thread.join park greenlets cooperatively (JDK 24+)");
     }
 
     /**
-     * Whether {@code name} is cooperative in greenlets now: {@link #SOCKET} after {@link #patchSocket()},
-     * {@link #DNS} after a {@link #patchDns()} that was not {@link Outcome#UNAVAILABLE};
-     * {@link #SLEEP}, {@link #QUEUE} and {@link #THREAD} always (natively); anything else false.
+     * {@return whether {@code name} is cooperative in greenlets now: {@link #SOCKET} after {@link
+     * #patchSocket()}, {@link #DNS} after a {@link #patchDns()} that was not {@link Outcome#UNAVAILABLE};
+     * {@link #SLEEP}, {@link #QUEUE} and {@link #THREAD} always (natively); anything else false}
+     *
+     * @param name a patch name, e.g. {@link #SOCKET}
      */
     public static boolean isPatched(String name) {
         if (SOCKET.equals(name)) {
@@ -229,11 +246,12 @@ public final class Monkey {
     }
 
     /**
-     * The unpatched original of {@code name}: for {@link #SOCKET}, a {@link javax.net.SocketFactory}
-     * of the JDK's own sockets; for {@code "serversocket"}, a {@link javax.net.ServerSocketFactory} of
-     * the JDK's own server sockets. These work whether or not the patch is installed, in greenlets
-     * too (where they park through the JDK's poller).
+     * {@return the unpatched original of {@code name}: for {@link #SOCKET}, a {@link javax.net.SocketFactory}
+     * of the JDK's own sockets; for {@code "serversocket"}, a {@link javax.net.ServerSocketFactory} of the
+     * JDK's own server sockets} These work whether or not the patch is installed, in greenlets too (where
+     * they park through the JDK's poller).
      *
+     * @param name {@code "socket"} or {@code "serversocket"}
      * @throws IllegalArgumentException for any other name
      */
     public static Object original(String name) {
@@ -244,12 +262,20 @@ public final class Monkey {
         };
     }
 
-    /** A new unconnected {@code java.net.Socket} with the JDK's own implementation, patched or not. */
+    /**
+     * {@return a new unconnected {@code java.net.Socket} with the JDK's own implementation, patched or not}
+     *
+     * @throws IOException if an I/O error occurs
+     */
     public static Socket originalSocket() throws IOException {
         return new OriginalFactories.PlatformSocket();
     }
 
-    /** A new unbound {@code java.net.ServerSocket} with the JDK's own implementation, patched or not. */
+    /**
+     * {@return a new unbound {@code java.net.ServerSocket} with the JDK's own implementation, patched or not}
+     *
+     * @throws IOException if an I/O error occurs
+     */
     public static ServerSocket originalServerSocket() throws IOException {
         return new OriginalFactories.PlatformServerSocket();
     }

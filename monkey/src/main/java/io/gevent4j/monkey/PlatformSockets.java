@@ -1,5 +1,7 @@
 package io.gevent4j.monkey;
 
+import io.gevent4j.loop.internal.Opens;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -8,11 +10,12 @@ import java.net.SocketImpl;
 /**
  * Creates the JDK's own (platform) {@link SocketImpl}s, the ones {@code new java.net.Socket()} uses
  * when no factory is installed. The JDK has no public API for it: this needs
- * {@code --add-opens java.base/java.net=ALL-UNNAMED}.
+ * {@code --add-opens java.base/java.net=ALL-UNNAMED} (class path) or
+ * {@code --add-opens java.base/java.net=io.gevent4j.monkey} (module path).
  */
 final class PlatformSockets {
-    /** The JVM flag without which patching sockets is impossible. */
-    static final String FLAG = "--add-opens java.base/java.net=ALL-UNNAMED";
+    /** The JVM flag without which patching sockets is impossible, spelled for how we were loaded. */
+    static final String FLAG = Opens.flag("java.net", PlatformSockets.class);
 
     private static final MethodHandle CREATE;
     private static final Throwable FAILURE;

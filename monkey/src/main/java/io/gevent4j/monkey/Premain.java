@@ -23,12 +23,21 @@ public final class Premain {
     private Premain() {
     }
 
-    /** Called by the JVM before {@code main}. */
+    /**
+     * Called by the JVM before {@code main}.
+     *
+     * @param agentArgs the agent's options: {@code verbose} prints each patch on stderr
+     * @param inst the JVM's instrumentation (unused)
+     */
     public static void premain(String agentArgs, Instrumentation inst) {
         premain(agentArgs);
     }
 
-    /** Called by the JVM before {@code main} when the two-argument form is absent. */
+    /**
+     * Called by the JVM before {@code main} when the two-argument form is absent.
+     *
+     * @param agentArgs the agent's options: {@code verbose} prints each patch on stderr
+     */
     public static void premain(String agentArgs) {
         try {
             var patches = Monkey.patchAll();

@@ -26,6 +26,9 @@ public final class DatagramServer implements Closeable {
         /**
          * Handles the datagram {@code data} (positioned at its start) from {@code from}.
          *
+         * @param socket the socket
+         * @param data the datagram received, from its position to its limit
+         * @param from the sender's address
          * @throws Exception logged; affects nothing else
          */
         void handle(DatagramSocket socket, ByteBuffer data, InetSocketAddress from) throws Exception;
@@ -36,13 +39,23 @@ public final class DatagramServer implements Closeable {
     private DatagramSocket socket;
     private Greenlet<Void> receiver;
 
-    /** A server for {@code address} (port 0: any free port). */
+    /**
+     * A server for {@code address} (port 0: any free port).
+     *
+     * @param address the address
+     * @param handler the handler
+     */
     public DatagramServer(InetSocketAddress address, Handler handler) {
         this.requested = Objects.requireNonNull(address, "address");
         this.handler = Objects.requireNonNull(handler, "handler");
     }
 
-    /** Binds on the current hub and starts receiving in a background greenlet. */
+    /**
+     * Binds on the current hub and starts receiving in a background greenlet.
+     *
+     * @return this {@code DatagramServer}
+     * @throws IOException if an I/O error occurs
+     */
     public DatagramServer start() throws IOException {
         if (socket != null) {
             throw new IllegalStateException("already started");
@@ -73,12 +86,16 @@ public final class DatagramServer implements Closeable {
         return this;
     }
 
-    /** The bound address (real port once started). */
+    /** {@return the bound address (real port once started)} */
     public InetSocketAddress address() {
         return socket != null ? socket.localAddress() : requested;
     }
 
-    /** Starts if needed and parks until {@link #stop()}. */
+    /**
+     * Starts if needed and parks until {@link #stop()}.
+     *
+     * @throws IOException if an I/O error occurs
+     */
     public void serveForever() throws IOException {
         if (socket == null) {
             start();

@@ -25,7 +25,12 @@ public final class DatagramSocket implements Closeable {
         this.core = core;
     }
 
-    /** A UDP socket bound to {@code local} (port 0: any free port) on the current hub. */
+    /**
+     * {@return a UDP socket bound to {@code local} (port 0: any free port) on the current hub}
+     *
+     * @param local the local address to bind
+     * @throws IOException if an I/O error occurs
+     */
     public static DatagramSocket bind(InetSocketAddress local) throws IOException {
         Objects.requireNonNull(local, "local");
         Hub hub = Hub.current();
@@ -42,6 +47,7 @@ public final class DatagramSocket implements Closeable {
     /**
      * Receives one datagram into {@code dst} (a datagram longer than the space left is truncated).
      *
+     * @param dst the buffer to fill
      * @return the sender's address
      * @throws SocketTimeoutException if none arrives within the timeout
      */
@@ -56,7 +62,13 @@ public final class DatagramSocket implements Closeable {
         }
     }
 
-    /** Sends {@code src}'s remaining bytes as one datagram to {@code target}, parking if the buffer is full. */
+    /**
+     * Sends {@code src}'s remaining bytes as one datagram to {@code target}, parking if the buffer is full.
+     *
+     * @param src the bytes to send, from its position to its limit
+     * @param target the address to send to
+     * @throws IOException if an I/O error occurs
+     */
     public void send(ByteBuffer src, InetSocketAddress target) throws IOException {
         core.checkOpen();
         while (!core.sock.send(src, target)) {
@@ -64,29 +76,41 @@ public final class DatagramSocket implements Closeable {
         }
     }
 
-    /** Limits every wait (null: none; zero: never wait). */
+    /**
+     * Limits every wait (null: none; zero: never wait).
+     *
+     * @param timeout the limit (null: none; zero: never wait)
+     */
     public void setTimeout(Duration timeout) {
         core.timeoutNanos = Socket.nanos(timeout);
     }
 
-    /** Sets a socket option (SO_BROADCAST, SO_RCVBUF, ...). */
+    /**
+     * Sets a socket option (SO_BROADCAST, SO_RCVBUF, ...).
+     *
+     * @param <T> the type of the result
+     * @param name the option
+     * @param value the value
+     * @return this socket
+     * @throws IOException if an I/O error occurs
+     */
     public <T> DatagramSocket setOption(SocketOption<T> name, T value) throws IOException {
         core.checkOpen();
         core.sock.setOption(name, value);
         return this;
     }
 
-    /** The bound address. */
+    /** {@return the bound address} */
     public InetSocketAddress localAddress() {
         return core.sock.localAddress();
     }
 
-    /** The hub this socket belongs to. */
+    /** {@return the hub this socket belongs to} */
     public Hub hub() {
         return core.hub;
     }
 
-    /** True after {@link #close()}. */
+    /** {@return true after {@link #close()}} */
     public boolean isClosed() {
         return core.isClosed();
     }

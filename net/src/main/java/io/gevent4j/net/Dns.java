@@ -38,15 +38,21 @@ public final class Dns {
     private Dns() {
     }
 
-    /** All addresses of {@code host}, within {@link #DEFAULT_TIMEOUT}. */
+    /**
+     * {@return all addresses of {@code host}, within {@link #DEFAULT_TIMEOUT}}
+     *
+     * @param host a host name or a literal address
+     * @throws UnknownHostException if the host cannot be resolved
+     */
     public static InetAddress[] resolve(String host) throws UnknownHostException {
         return resolve(host, DEFAULT_TIMEOUT);
     }
 
     /**
-     * All addresses of {@code host}, parking the calling greenlet while a pool thread asks the system
-     * resolver.
+     * {@return all addresses of {@code host}, parking the calling greenlet while a pool thread asks the
+     * system resolver}
      *
+     * @param host a host name or a literal address
      * @param timeout null: no limit
      * @throws UnknownHostException if the name does not resolve, or not within {@code timeout} (the
      *                              lookup thread finishes in the background and its answer is dropped)
@@ -86,7 +92,13 @@ public final class Dns {
         }
     }
 
-    /** The first address of {@code host}. */
+    /**
+     * {@return the first address of {@code host}}
+     *
+     * @param host a host name or a literal address
+     * @param timeout how long the lookup may take
+     * @throws UnknownHostException if the host cannot be resolved
+     */
     public static InetAddress resolveOne(String host, Duration timeout) throws UnknownHostException {
         return resolve(host, timeout)[0];
     }

@@ -27,8 +27,6 @@ final class IoCore {
     final Sock sock;
     private IoWatcher readWatcher;
     private IoWatcher writeWatcher;
-    private Waiter<Object> readWaiter;
-    private Waiter<Object> writeWaiter;
     /** Temporary watchers of {@link Sockets#select} parked on this socket. */
     private ArrayList<Extra> extras;
     private volatile boolean closed;
@@ -40,6 +38,10 @@ final class IoCore {
     boolean drained;
     /** Per-wait timeout in nanoseconds; negative: none. */
     long timeoutNanos = -1;
+    /** A stream socket's completion-based reads and writes on the io_uring loop; else null. */
+    private UringStream uring;
+    /** The timeout of waits, made at the first wait that has one. */
+    private SocketTimer timer;
 
     record Extra(IoWatcher watcher, Waiter<?> waiter) {
     }
@@ -52,6 +54,23 @@ final class IoCore {
 
     boolean isClosed() {
         return closed;
+    }
+
+    SocketTimer timer() {
+        SocketTimer t = timer;
+        if (t == null) {
+            t = timer = new SocketTimer(this);
+        }
+        return t;
+    }
+
+    /** The completion-based reads and writes of a connected stream socket on io_uring, else null. */
+    UringStream uring() {
+        UringStream u = uring;
+        if (u == null && loop.backend() == io.gevent4j.loop.Backend.IO_URING && !closed) {
+            u = uring = new UringStream(this);
+        }
+        return u;
     }
 
     void checkOpen() throws SocketException {
@@ -72,46 +91,33 @@ final class IoCore {
     void await(int events, String op, long nanos) throws IOException {
         checkOpen();
         boolean read = events == Loop.READ;
-        if ((read ? readWaiter : writeWaiter) != null) {
+        IoWatcher w = read ? readWatcher : writeWatcher;
+        if (w == null) {
+            w = sock.watcher(loop, events);
+            if (read) {
+                readWatcher = w;
+            } else {
+                writeWatcher = w;
+            }
+        } else if (w.isActive()) {
             throw new IllegalStateException("this socket is already being " + (read ? "read" : "written")
                     + " by another greenlet: one reader and one writer at a time (" + this + ")");
         }
         if (nanos == 0) {
             throw new SocketTimeoutException(op + " would block (timeout is zero)");
         }
-        IoWatcher w;
-        if (read) {
-            w = readWatcher;
-            if (w == null) {
-                w = readWatcher = sock.watcher(loop, Loop.READ);
-            }
-        } else {
-            w = writeWatcher;
-            if (w == null) {
-                w = writeWatcher = sock.watcher(loop, Loop.WRITE);
-            }
+        // gevent's wait_on_watcher, with the socket's one reusable timer for the timeout (a keep-alive
+        // connection waits before every request: no timer is made per wait); close() wakes us with
+        // hub.cancelWait.
+        if (nanos < 0) {
+            hub.wait(w);
+            return;
         }
-        Waiter<Object> waiter = new Waiter<>(hub);
-        if (read) {
-            readWaiter = waiter;
-        } else {
-            writeWaiter = waiter;
-        }
+        Waiter<Object> waiter = new Waiter<>(hub, w);
         w.start(waiter.switchNull());
         try {
-            if (nanos < 0) {
-                waiter.get();
-            } else if (waiter.await(nanos, TimeUnit.NANOSECONDS)) {
-                waiter.get();
-            } else {
-                throw new SocketTimeoutException(op + " timed out after " + fmt(nanos));
-            }
+            timer().park(waiter, nanos, op);
         } finally {
-            if (read) {
-                readWaiter = null;
-            } else {
-                writeWaiter = null;
-            }
             w.stop();
         }
     }
@@ -157,8 +163,8 @@ final class IoCore {
             return;
         }
         closed = true;
-        wake(readWaiter);
-        wake(writeWaiter);
+        cancel(readWatcher);
+        cancel(writeWatcher);
         if (extras != null) {
             for (Extra e : extras) {
                 wake(e.waiter);
@@ -172,6 +178,12 @@ final class IoCore {
         if (writeWatcher != null) {
             writeWatcher.close();
         }
+        if (uring != null) {
+            uring.close();
+        }
+        if (timer != null) {
+            timer.close();
+        }
         closeFd();
     }
 
@@ -184,9 +196,19 @@ final class IoCore {
         }
     }
 
+    private void cancel(IoWatcher w) {
+        if (w != null) {
+            hub.cancelWait(w, closedWhileBlocked());
+        }
+    }
+
+    private static SocketException closedWhileBlocked() {
+        return new SocketException("Socket closed (by another greenlet while this one was blocked on it)");
+    }
+
     private static void wake(Waiter<?> w) {
         if (w != null) {
-            w.throwInto(new SocketException("Socket closed (by another greenlet while this one was blocked on it)"));
+            w.throwInto(closedWhileBlocked());
         }
     }
 

@@ -32,7 +32,13 @@ public final class ServerSocket implements Closeable {
         this.local = core.sock.localAddress();
     }
 
-    /** Binds to {@code address} (port 0: any free port) with the default backlog on the current hub. */
+    /**
+     * Binds to {@code address} (port 0: any free port) with the default backlog on the current hub.
+     *
+     * @param address the address
+     * @return the listening socket
+     * @throws IOException if an I/O error occurs
+     */
     public static ServerSocket bind(InetSocketAddress address) throws IOException {
         return bind(address, DEFAULT_BACKLOG, false);
     }
@@ -40,8 +46,12 @@ public final class ServerSocket implements Closeable {
     /**
      * Binds and listens on the current hub.
      *
+     * @param address the address
+     * @param backlog the listen backlog
      * @param reusePort set {@code SO_REUSEPORT}: several sockets (on several hubs) may then listen on
      *                  one port and the kernel spreads the connections among them
+     * @return the listening socket
+     * @throws IOException if an I/O error occurs
      */
     public static ServerSocket bind(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
         Objects.requireNonNull(address, "address");
@@ -53,7 +63,14 @@ public final class ServerSocket implements Closeable {
         return new ServerSocket(new IoCore(hub, s));
     }
 
-    /** Binds to {@code host:port}, the host given as an IP literal (or "localhost"). */
+    /**
+     * Binds to {@code host:port}, the host given as an IP literal (or "localhost").
+     *
+     * @param host a host name or a literal address
+     * @param port the port
+     * @return the listening socket
+     * @throws IOException if an I/O error occurs
+     */
     public static ServerSocket bind(String host, int port) throws IOException {
         return bind(new InetSocketAddress(InetAddress.getByName(host), port));
     }
@@ -61,6 +78,7 @@ public final class ServerSocket implements Closeable {
     /**
      * Waits for a connection and returns it, owned by this server's hub.
      *
+     * @return the accepted connection
      * @throws SocketTimeoutException if none arrives within {@link #setTimeout the timeout}
      * @throws SocketException "Socket closed" if the server socket is closed, also while waiting
      */
@@ -75,32 +93,36 @@ public final class ServerSocket implements Closeable {
         }
     }
 
-    /** Limits each {@link #accept()}; null (the default) waits forever. */
+    /**
+     * Limits each {@link #accept()}; null (the default) waits forever.
+     *
+     * @param timeout the limit (null: none)
+     */
     public void setTimeout(Duration timeout) {
         core.timeoutNanos = Socket.nanos(timeout);
     }
 
-    /** The bound address (with the real port when bound to port 0). */
+    /** {@return the bound address (with the real port when bound to port 0)} */
     public InetSocketAddress localAddress() {
         return local;
     }
 
-    /** The bound port. */
+    /** {@return the bound port} */
     public int port() {
         return local.getPort();
     }
 
-    /** The file descriptor on the native backends, -1 on NIO. */
+    /** {@return the file descriptor on the native backends, -1 on NIO} */
     public int fileno() {
         return core.sock.fd();
     }
 
-    /** The hub this socket belongs to. */
+    /** {@return the hub this socket belongs to} */
     public Hub hub() {
         return core.hub;
     }
 
-    /** True after {@link #close()}. */
+    /** {@return true after {@link #close()}} */
     public boolean isClosed() {
         return core.isClosed();
     }

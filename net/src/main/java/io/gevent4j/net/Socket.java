@@ -17,6 +17,7 @@ import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -46,6 +47,8 @@ public final class Socket implements Closeable {
     final IoCore core;
     private final Sock sock;
     private boolean connected;
+    /** io_uring: reads and writes complete in the kernel (null on epoll, kqueue, NIO). */
+    private UringStream uring;
     private InputStream in;
     private OutputStream out;
 
@@ -53,6 +56,9 @@ public final class Socket implements Closeable {
         this.core = core;
         this.sock = core.sock;
         this.connected = connected;
+        if (connected) {
+            this.uring = core.uring();
+        }
     }
 
     /** Wraps an accepted connection. */
@@ -66,7 +72,13 @@ public final class Socket implements Closeable {
         return s;
     }
 
-    /** Connects to a resolved address without a timeout. */
+    /**
+     * Connects to a resolved address without a timeout.
+     *
+     * @param remote the address to connect to
+     * @return the connected socket
+     * @throws IOException if an I/O error occurs
+     */
     public static Socket connect(InetSocketAddress remote) throws IOException {
         return connect(remote, null, null);
     }
@@ -74,9 +86,11 @@ public final class Socket implements Closeable {
     /**
      * Connects to a resolved address on the current hub.
      *
+     * @param remote the address to connect to
      * @param timeout   limit for the connection to be established (null: none); also becomes the
      *                  socket's {@link #setTimeout timeout}, as in gevent's {@code create_connection}
      * @param source    local address to bind first, or null
+     * @return the connected socket
      * @throws SocketTimeoutException if the connection is not established in time (the socket is closed)
      * @throws java.net.ConnectException if the peer refuses
      */
@@ -113,6 +127,7 @@ public final class Socket implements Closeable {
                 }
             }
             s.connected = true;
+            s.uring = core.uring();
             core.timeoutNanos = nanos;
             ok = true;
             return s;
@@ -142,6 +157,7 @@ public final class Socket implements Closeable {
     /**
      * Reads at least one byte into {@code dst}, parking until some arrive.
      *
+     * @param dst the buffer to fill
      * @return the number of bytes read, or -1 at end of stream (the peer shut down its output)
      * @throws SocketTimeoutException if nothing arrives within the timeout (the socket stays usable)
      */
@@ -149,7 +165,15 @@ public final class Socket implements Closeable {
         return read(dst, dst.remaining());
     }
 
-    /** Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream. */
+    /**
+     * Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream.
+     *
+     * @param b the bytes
+     * @param off the index of the first byte in {@code b}
+     * @param len the number of bytes
+     * @return the number of bytes read, or -1 at end of stream
+     * @throws IOException if an I/O error occurs
+     */
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         return read(ByteBuffer.wrap(b, off, len));
@@ -159,7 +183,9 @@ public final class Socket implements Closeable {
      * Reads at least one byte into the writable part of {@code dst} (its writer index advances),
      * straight from the kernel into the buffer's memory for direct buffers.
      *
+     * @param dst the buffer to fill
      * @return the number of bytes read, or -1 at end of stream
+     * @throws IOException if an I/O error occurs
      */
     public int read(ByteBuf dst) throws IOException {
         return read(dst, dst.writableBytes());
@@ -174,6 +200,9 @@ public final class Socket implements Closeable {
         core.checkOpen();
         if (want == 0) {
             return 0;
+        }
+        if (uring != null) {
+            return uring.read(dst, want);
         }
         if (core.drained) {
             core.drained = false;
@@ -192,6 +221,7 @@ public final class Socket implements Closeable {
     /**
      * Fills {@code dst} completely.
      *
+     * @param dst the buffer to fill
      * @throws EOFException if the stream ends first (the bytes that did arrive are in {@code dst})
      */
     public void readFully(ByteBuffer dst) throws IOException {
@@ -204,7 +234,14 @@ public final class Socket implements Closeable {
         }
     }
 
-    /** Fills {@code b[off, off+len)} completely; {@link EOFException} if the stream ends first. */
+    /**
+     * Fills {@code b[off, off+len)} completely; {@link EOFException} if the stream ends first.
+     *
+     * @param b the bytes
+     * @param off the index of the first byte in {@code b}
+     * @param len the number of bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void readFully(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         readFully(ByteBuffer.wrap(b, off, len));
@@ -215,11 +252,16 @@ public final class Socket implements Closeable {
     /**
      * Writes all of {@code src} (gevent's {@code sendall}), parking while the send buffer is full.
      *
+     * @param src the bytes to send, from its position to its limit
      * @throws SocketTimeoutException if the peer does not take data within the timeout; what was
      *                                written is gone, {@code src}'s position tells how much
      */
     public void write(ByteBuffer src) throws IOException {
         core.checkOpen();
+        if (uring != null) {
+            uring.write(src);
+            return;
+        }
         while (src.hasRemaining()) {
             if (sock.write(src) == 0) {
                 core.await(Loop.WRITE, "write");
@@ -227,13 +269,25 @@ public final class Socket implements Closeable {
         }
     }
 
-    /** Writes all of {@code b[off, off+len)}. */
+    /**
+     * Writes all of {@code b[off, off+len)}.
+     *
+     * @param b the bytes
+     * @param off the index of the first byte in {@code b}
+     * @param len the number of bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         write(ByteBuffer.wrap(b, off, len));
     }
 
-    /** Writes all of {@code b}. */
+    /**
+     * Writes all of {@code b}.
+     *
+     * @param b the bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void write(byte[] b) throws IOException {
         write(ByteBuffer.wrap(b));
     }
@@ -241,9 +295,16 @@ public final class Socket implements Closeable {
     /**
      * Writes all readable bytes of {@code src} (its reader index advances), straight from its memory
      * for direct buffers. The buffer is not released.
+     *
+     * @param src the bytes to send, its readable bytes (reader index advanced)
+     * @throws IOException if an I/O error occurs
      */
     public void write(ByteBuf src) throws IOException {
         core.checkOpen();
+        if (uring != null) {
+            uring.write(src);
+            return;
+        }
         while (src.isReadable()) {
             if (sock.write(src) == 0) {
                 core.await(Loop.WRITE, "write");
@@ -251,17 +312,51 @@ public final class Socket implements Closeable {
         }
     }
 
-    /** Writes what fits in the send buffer now, without parking; returns the number of bytes written. */
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position} (gevent's {@code sendfile}),
+     * parking while the send buffer is full; the file's own position does not change. The kernel copies
+     * the bytes straight from the page cache to the socket (sendfile(2): on epoll through Netty's
+     * library, on NIO through {@link FileChannel#transferTo}); where it cannot, they are copied through
+     * a buffer. Parts of the file that are not in the page cache are read in first on the file pool
+     * ({@link io.gevent4j.FileObject#threadPool()}), so a cold disk never blocks the hub.
+     *
+     * @return {@code count}
+     * @throws EOFException if the file ends before {@code count} bytes (what it had was sent)
+     * @throws SocketTimeoutException if the peer takes nothing within the socket's timeout
+     * @throws java.nio.channels.NonReadableChannelException if the file was not opened for reading
+     * @param count how many bytes to send
+     * @param file the file
+     * @param position the position in the file
+     */
+    public long sendFile(FileChannel file, long position, long count) throws IOException {
+        Objects.requireNonNull(file, "file");
+        if (position < 0 || count < 0 || position + count < 0) {
+            throw new IllegalArgumentException("bad position or count: " + position + ", " + count);
+        }
+        core.checkOpen();
+        return FileSender.send(this, file, position, count);
+    }
+
+    /**
+     * Writes what fits in the send buffer now, without parking; returns the number of bytes written.
+     *
+     * @param src the src
+     * @return the number of bytes written, possibly 0
+     * @throws IOException if an I/O error occurs
+     */
     public int writeNonBlocking(ByteBuffer src) throws IOException {
         core.checkOpen();
+        if (uring != null && !uring.writeIdle()) {
+            return 0; // an earlier write is still in flight: bytes must not overtake it
+        }
         return sock.write(src);
     }
 
     // ------------------------------------------------------------------ streams
 
     /**
-     * A stream view for code written against {@code java.io}: reads park the greenlet like
-     * {@link #read(ByteBuffer)}. Closing it closes the socket.
+     * {@return a stream view for code written against {@code java.io}: reads park the greenlet like {@link
+     * #read(ByteBuffer)}} Closing it closes the socket.
      */
     public InputStream getInputStream() {
         if (in == null) {
@@ -290,7 +385,7 @@ public final class Socket implements Closeable {
         return in;
     }
 
-    /** A stream view: writes park the greenlet until all bytes are written. Closing it closes the socket. */
+    /** {@return a stream view: writes park the greenlet until all bytes are written} Closing it closes the socket. */
     public OutputStream getOutputStream() {
         if (out == null) {
             out = new OutputStream() {
@@ -356,12 +451,12 @@ public final class Socket implements Closeable {
         core.close();
     }
 
-    /** True after {@link #close()}. */
+    /** {@return true after {@link #close()}} */
     public boolean isClosed() {
         return core.isClosed();
     }
 
-    /** True once connected (accepted sockets are). */
+    /** {@return true once connected (accepted sockets are)} */
     public boolean isConnected() {
         return connected;
     }
@@ -369,60 +464,95 @@ public final class Socket implements Closeable {
     /**
      * Sets the limit of every wait of a blocking call (gevent's {@code settimeout}): null waits forever
      * (the default), zero never waits (a call that would block throws {@link SocketTimeoutException}).
+     *
+     * @param timeout the limit (null: none; zero: never wait)
      */
     public void setTimeout(Duration timeout) {
         core.timeoutNanos = nanos(timeout);
     }
 
-    /** The timeout of blocking calls; null means none. */
+    /** {@return the timeout of blocking calls; null means none} */
     public Duration getTimeout() {
         return core.timeoutNanos < 0 ? null : Duration.ofNanos(core.timeoutNanos);
     }
 
-    /** Sets a socket option ({@link StandardSocketOptions}: TCP_NODELAY, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF...). */
+    /**
+     * Sets a socket option ({@link StandardSocketOptions}: TCP_NODELAY, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF...).
+     *
+     * @param <T> the type of the result
+     * @param name the option
+     * @param value the value
+     * @return this socket
+     * @throws IOException if an I/O error occurs
+     */
     public <T> Socket setOption(SocketOption<T> name, T value) throws IOException {
         core.checkOpen();
         sock.setOption(name, value);
         return this;
     }
 
-    /** Reads a socket option. */
+    /**
+     * Reads a socket option.
+     *
+     * @param <T> the type of the result
+     * @param name the option
+     * @return its value
+     * @throws IOException if an I/O error occurs
+     */
     public <T> T getOption(SocketOption<T> name) throws IOException {
         core.checkOpen();
         return sock.getOption(name);
     }
 
-    /** Shorthand for {@code setOption(TCP_NODELAY, on)}. */
+    /**
+     * Shorthand for {@code setOption(TCP_NODELAY, on)}.
+     *
+     * @param on the value
+     * @return this socket
+     * @throws IOException if an I/O error occurs
+     */
     public Socket setTcpNoDelay(boolean on) throws IOException {
         return setOption(StandardSocketOptions.TCP_NODELAY, on);
     }
 
-    /** Shorthand for {@code setOption(SO_KEEPALIVE, on)}. */
+    /**
+     * Shorthand for {@code setOption(SO_KEEPALIVE, on)}.
+     *
+     * @param on the value
+     * @return this socket
+     * @throws IOException if an I/O error occurs
+     */
     public Socket setKeepAlive(boolean on) throws IOException {
         return setOption(StandardSocketOptions.SO_KEEPALIVE, on);
     }
 
-    /** Shorthand for {@code setOption(SO_LINGER, seconds)}; 0 makes {@link #close()} send a reset. */
+    /**
+     * Shorthand for {@code setOption(SO_LINGER, seconds)}; 0 makes {@link #close()} send a reset.
+     *
+     * @param seconds the linger time, in seconds (negative: off)
+     * @return this socket
+     * @throws IOException if an I/O error occurs
+     */
     public Socket setSoLinger(int seconds) throws IOException {
         return setOption(StandardSocketOptions.SO_LINGER, seconds);
     }
 
-    /** The local address. */
+    /** {@return the local address} */
     public InetSocketAddress localAddress() {
         return sock.localAddress();
     }
 
-    /** The peer's address. */
+    /** {@return the peer's address} */
     public InetSocketAddress remoteAddress() {
         return sock.remoteAddress();
     }
 
-    /** The file descriptor on the native backends, -1 on NIO (gevent's {@code fileno}). */
+    /** {@return the file descriptor on the native backends, -1 on NIO (gevent's {@code fileno})} */
     public int fileno() {
         return sock.fd();
     }
 
-    /** The hub this socket belongs to. */
+    /** {@return the hub this socket belongs to} */
     public Hub hub() {
         return core.hub;
     }

@@ -21,7 +21,14 @@ public final class Sockets {
     private Sockets() {
     }
 
-    /** {@link #createConnection(String, int, Duration, InetSocketAddress)} without timeout or source. */
+    /**
+     * {@link #createConnection(String, int, Duration, InetSocketAddress)} without timeout or source.
+     *
+     * @param host a host name or a literal address
+     * @param port the port
+     * @return the connected socket
+     * @throws IOException if an I/O error occurs
+     */
     public static Socket createConnection(String host, int port) throws IOException {
         return createConnection(host, port, null, null);
     }
@@ -30,9 +37,12 @@ public final class Sockets {
      * Resolves {@code host} without blocking the hub ({@link Dns}) and connects to its addresses in
      * order until one accepts (gevent's {@code create_connection}).
      *
+     * @param host a host name or a literal address
+     * @param port the port
      * @param timeout limit of the resolution and of each connection attempt, and the socket's timeout
      *                afterwards; null: none
      * @param source  local address to bind, or null
+     * @return the connected socket
      * @throws IOException the error of the last address tried
      */
     public static Socket createConnection(String host, int port, Duration timeout, InetSocketAddress source)
@@ -56,6 +66,7 @@ public final class Sockets {
      * Parks until file descriptor {@code fd} is readable (gevent's {@code wait_read}); epoll/kqueue
      * backends only.
      *
+     * @param fd the file descriptor
      * @param timeout null: no limit
      * @throws SocketTimeoutException if it does not become readable in time
      */
@@ -66,7 +77,13 @@ public final class Sockets {
         }
     }
 
-    /** Parks until {@code fd} is writable; see {@link #waitRead(int, Duration)}. */
+    /**
+     * Parks until {@code fd} is writable; see {@link #waitRead(int, Duration)}.
+     *
+     * @param fd the file descriptor
+     * @param timeout how long to wait at most (null: no limit)
+     * @throws SocketTimeoutException if the timeout passes first
+     */
     public static void waitWrite(int fd, Duration timeout) throws SocketTimeoutException {
         Loop loop = Hub.current().loop();
         try (IoWatcher w = loop.io(fd, Loop.WRITE)) {
@@ -74,14 +91,26 @@ public final class Sockets {
         }
     }
 
-    /** Parks until the non-blocking {@code channel} is readable (NIO backend). */
+    /**
+     * Parks until the non-blocking {@code channel} is readable (NIO backend).
+     *
+     * @param channel the channel
+     * @param timeout how long to wait at most (null: no limit)
+     * @throws SocketTimeoutException if the timeout passes first
+     */
     public static void waitRead(SelectableChannel channel, Duration timeout) throws SocketTimeoutException {
         try (IoWatcher w = Hub.current().loop().io(channel, Loop.READ)) {
             waitOn(w, timeout, channel + " readable");
         }
     }
 
-    /** Parks until the non-blocking {@code channel} is writable (NIO backend). */
+    /**
+     * Parks until the non-blocking {@code channel} is writable (NIO backend).
+     *
+     * @param channel the channel
+     * @param timeout how long to wait at most (null: no limit)
+     * @throws SocketTimeoutException if the timeout passes first
+     */
     public static void waitWrite(SelectableChannel channel, Duration timeout) throws SocketTimeoutException {
         try (IoWatcher w = Hub.current().loop().io(channel, Loop.WRITE)) {
             waitOn(w, timeout, channel + " writable");
@@ -93,23 +122,19 @@ public final class Sockets {
         long nanos = Socket.nanos(timeout);
         if (nanos < 0) {
             hub.wait(w);
-            return;
-        }
-        Waiter<Object> waiter = new Waiter<>(hub);
-        w.start(waiter.switchNull());
-        try {
-            if (!waiter.await(nanos, TimeUnit.NANOSECONDS)) {
-                throw new SocketTimeoutException("waiting for " + what + " timed out");
-            }
-            waiter.get();
-        } finally {
-            w.stop();
+        } else if (!hub.wait(w, nanos, TimeUnit.NANOSECONDS)) {
+            throw new SocketTimeoutException("waiting for " + what + " timed out");
         }
     }
 
-    /** What {@link #select} found ready. */
+    /**
+     * What {@link #select} found ready.
+     *
+     * @param readable the sockets ready to read
+     * @param writable the sockets ready to write
+     */
     public record Selected(List<Socket> readable, List<Socket> writable) {
-        /** True when nothing was ready (the timeout passed). */
+        /** {@return true when nothing was ready (the timeout passed)} */
         public boolean isEmpty() {
             return readable.isEmpty() && writable.isEmpty();
         }
@@ -120,7 +145,11 @@ public final class Sockets {
      * (gevent's {@code select.select}); an empty result means the timeout passed. A socket closed
      * while the caller waits wakes it with a {@link java.net.SocketException}.
      *
+     * @param readers the sockets to watch for reading
+     * @param writers the sockets to watch for writing
      * @param timeout null: no limit
+     * @return the sockets that are ready
+     * @throws IOException if an I/O error occurs
      */
     public static Selected select(Collection<Socket> readers, Collection<Socket> writers, Duration timeout)
             throws IOException {

@@ -55,8 +55,10 @@ public final class SslSocket implements Closeable {
     }
 
     /**
-     * The client side of TLS over a connected socket.
+     * {@return the client side of TLS over a connected socket}
      *
+     * @param socket the socket
+     * @param context what was running (a watcher, a greenlet, a callback)
      * @param host the server's name: sent as SNI and checked against its certificate (null: neither)
      */
     public static SslSocket client(Socket socket, SSLContext context, String host) {
@@ -74,14 +76,24 @@ public final class SslSocket implements Closeable {
         return new SslSocket(socket, e);
     }
 
-    /** The server side of TLS over an accepted socket. */
+    /**
+     * {@return the server side of TLS over an accepted socket}
+     *
+     * @param socket the socket
+     * @param context what was running (a watcher, a greenlet, a callback)
+     */
     public static SslSocket server(Socket socket, SSLContext context) {
         SSLEngine e = context.createSSLEngine();
         e.setUseClientMode(false);
         return new SslSocket(socket, e);
     }
 
-    /** The server side with an engine configured by the caller (client auth, protocols...). */
+    /**
+     * {@return the server side with an engine configured by the caller (client auth, protocols...)}
+     *
+     * @param socket the socket
+     * @param engine the configured {@code SSLEngine}
+     */
     public static SslSocket wrap(Socket socket, SSLEngine engine) {
         return new SslSocket(socket, engine);
     }
@@ -89,6 +101,7 @@ public final class SslSocket implements Closeable {
     /**
      * Runs the handshake now, within {@code timeout} (null: the socket's own timeout).
      *
+     * @param timeout the limit (null: the socket's own timeout)
      * @throws SocketTimeoutException if it does not finish in time (the socket is then unusable: close it)
      * @throws SSLHandshakeException  if the peers do not agree, or the peer closes during the handshake
      */
@@ -206,7 +219,9 @@ public final class SslSocket implements Closeable {
     /**
      * Reads at least one byte of application data into {@code dst}.
      *
+     * @param dst the buffer to fill
      * @return the number of bytes, or -1 once the peer sent {@code close_notify} (or closed the socket)
+     * @throws IOException if an I/O error occurs
      */
     public int read(ByteBuffer dst) throws IOException {
         ensureHandshake();
@@ -243,12 +258,25 @@ public final class SslSocket implements Closeable {
         return n;
     }
 
-    /** Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream. */
+    /**
+     * Reads at least one byte into {@code b[off, off+len)}; -1 at end of stream.
+     *
+     * @param b the bytes
+     * @param off the index of the first byte in {@code b}
+     * @param len the number of bytes
+     * @return the number of bytes read, or -1 at end of stream
+     * @throws IOException if an I/O error occurs
+     */
     public int read(byte[] b, int off, int len) throws IOException {
         return read(ByteBuffer.wrap(b, off, len));
     }
 
-    /** Fills {@code dst}; {@link EOFException} if the stream ends first. */
+    /**
+     * Fills {@code dst}; {@link EOFException} if the stream ends first.
+     *
+     * @param dst the buffer to fill
+     * @throws IOException if an I/O error occurs
+     */
     public void readFully(ByteBuffer dst) throws IOException {
         int want = dst.remaining();
         while (dst.hasRemaining()) {
@@ -258,7 +286,12 @@ public final class SslSocket implements Closeable {
         }
     }
 
-    /** Encrypts and writes all of {@code src}. */
+    /**
+     * Encrypts and writes all of {@code src}.
+     *
+     * @param src the bytes to send, from its position to its limit
+     * @throws IOException if an I/O error occurs
+     */
     public void write(ByteBuffer src) throws IOException {
         ensureHandshake();
         while (src.hasRemaining()) {
@@ -279,12 +312,41 @@ public final class SslSocket implements Closeable {
         }
     }
 
-    /** Encrypts and writes all of {@code b}. */
+    /**
+     * Encrypts and writes all of {@code b}.
+     *
+     * @param b the bytes
+     * @throws IOException if an I/O error occurs
+     */
     public void write(byte[] b) throws IOException {
         write(ByteBuffer.wrap(b));
     }
 
-    /** A stream view of {@link #read}. Closing it closes the TLS socket. */
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position}, encrypted (no zero copy under
+     * TLS): parts in the page cache are read on the hub, cold parts on the file pool
+     * ({@link io.gevent4j.FileObject#threadPool()}), so the hub never waits for the disk. The file's own
+     * position does not change.
+     *
+     * @return {@code count}
+     * @throws java.io.EOFException if the file ends before {@code count} bytes
+     * @param count how many bytes to send
+     * @param file the file
+     * @param position the position in the file
+     */
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
+        if (position < 0 || count < 0 || position + count < 0) {
+            throw new IllegalArgumentException("bad position or count: " + position + ", " + count);
+        }
+        return FileSender.copy(file, position, count, this::write);
+    }
+
+    /**
+     * A stream view of {@link #read}. Closing it closes the TLS socket.
+     *
+     * @return an input stream over the decrypted bytes
+     */
     public InputStream getInputStream() {
         if (in == null) {
             in = new InputStream() {
@@ -308,7 +370,7 @@ public final class SslSocket implements Closeable {
         return in;
     }
 
-    /** A stream view of {@link #write}. Closing it closes the TLS socket. */
+    /** {@return a stream view of {@link #write}} Closing it closes the TLS socket. */
     public OutputStream getOutputStream() {
         if (out == null) {
             out = new OutputStream() {
@@ -331,22 +393,22 @@ public final class SslSocket implements Closeable {
         return out;
     }
 
-    /** The TLS session (after the handshake: protocol, cipher suite, peer certificates). */
+    /** {@return the TLS session (after the handshake: protocol, cipher suite, peer certificates)} */
     public SSLSession getSession() {
         return engine.getSession();
     }
 
-    /** The engine, for inspection. */
+    /** {@return the engine, for inspection} */
     public SSLEngine engine() {
         return engine;
     }
 
-    /** The underlying TCP socket. */
+    /** {@return the underlying TCP socket} */
     public Socket socket() {
         return socket;
     }
 
-    /** The hub this socket belongs to. */
+    /** {@return the hub this socket belongs to} */
     public Hub hub() {
         return socket.hub();
     }

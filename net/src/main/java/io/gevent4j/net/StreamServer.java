@@ -6,6 +6,7 @@ import io.gevent4j.hub.GreenletExit;
 import io.gevent4j.hub.Hub;
 import io.gevent4j.hub.RawGreenlet;
 import io.gevent4j.hub.Waiter;
+import io.gevent4j.loop.internal.Diagnostics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,8 @@ public final class StreamServer implements Closeable {
         /**
          * Serves {@code socket} from {@code address}.
          *
+         * @param socket the socket
+         * @param address the address
          * @throws Exception logged; closes only this connection
          */
         void handle(Socket socket, InetSocketAddress address) throws Exception;
@@ -66,7 +69,13 @@ public final class StreamServer implements Closeable {
     /** Serves one TLS connection (see {@link #tls}). */
     @FunctionalInterface
     public interface TlsHandler {
-        /** Serves {@code socket} after a finished handshake; it is closed (with close_notify) after. */
+        /**
+         * Serves {@code socket} after a finished handshake; it is closed (with close_notify) after.
+         *
+         * @param socket the socket
+         * @param address the address
+         * @throws Exception whatever the code run throws
+         */
         void handle(SslSocket socket, InetSocketAddress address) throws Exception;
     }
 
@@ -74,9 +83,14 @@ public final class StreamServer implements Closeable {
     public static final Duration TLS_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     /**
-     * A server that speaks TLS with {@code context} (gevent's {@code StreamServer(..., ssl_context=)}):
-     * each connection's handshake runs in its own greenlet within {@link #TLS_HANDSHAKE_TIMEOUT}, then
-     * the handler gets the {@link SslSocket}. A failed handshake is logged and closes the connection.
+     * {@return a server that speaks TLS with {@code context} (gevent's {@code StreamServer(...,
+     * ssl_context=)}): each connection's handshake runs in its own greenlet within {@link
+     * #TLS_HANDSHAKE_TIMEOUT}, then the handler gets the {@link SslSocket}} A failed handshake is logged and
+     * closes the connection.
+     *
+     * @param address the address
+     * @param context what was running (a watcher, a greenlet, a callback)
+     * @param handler the handler
      */
     public static StreamServer tls(InetSocketAddress address, javax.net.ssl.SSLContext context, TlsHandler handler) {
         Objects.requireNonNull(context, "context");
@@ -97,18 +111,29 @@ public final class StreamServer implements Closeable {
     private boolean reusePort;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
     private volatile InetSocketAddress bound;
     private volatile boolean started;
     private volatile boolean stopped;
     private volatile Waiter<Object> serving;
 
-    /** A server for {@code address} (port 0: any free port; see {@link #address()}). */
+    /**
+     * A server for {@code address} (port 0: any free port; see {@link #address()}).
+     *
+     * @param address the address
+     * @param handler the handler
+     */
     public StreamServer(InetSocketAddress address, Handler handler) {
         this.requested = Objects.requireNonNull(address, "address");
         this.handler = Objects.requireNonNull(handler, "handler");
     }
 
-    /** The listen backlog (default {@value ServerSocket#DEFAULT_BACKLOG}). */
+    /**
+     * The listen backlog (default {@value ServerSocket#DEFAULT_BACKLOG}).
+     *
+     * @param backlog the listen backlog
+     * @return this {@code StreamServer}
+     */
     public StreamServer backlog(int backlog) {
         checkNotStarted();
         this.backlog = backlog;
@@ -118,6 +143,9 @@ public final class StreamServer implements Closeable {
     /**
      * Limits concurrent handlers per hub (gevent's pool size / spawn limit); further connections wait in
      * the kernel's backlog until a handler ends. 0 (default): no limit.
+     *
+     * @param max the limit
+     * @return this {@code StreamServer}
      */
     public StreamServer maxConnections(int max) {
         checkNotStarted();
@@ -128,7 +156,12 @@ public final class StreamServer implements Closeable {
         return this;
     }
 
-    /** Runs {@code n} hubs on {@code n} threads with {@code SO_REUSEPORT} (default 1: the caller's hub). */
+    /**
+     * Runs {@code n} hubs on {@code n} threads with {@code SO_REUSEPORT} (default 1: the caller's hub).
+     *
+     * @param n the number of hubs
+     * @return this {@code StreamServer}
+     */
     public StreamServer hubs(int n) {
         checkNotStarted();
         if (n < 1) {
@@ -138,7 +171,12 @@ public final class StreamServer implements Closeable {
         return this;
     }
 
-    /** Sets {@code SO_REUSEPORT} on the listening socket even with one hub. */
+    /**
+     * Sets {@code SO_REUSEPORT} on the listening socket even with one hub.
+     *
+     * @param on whether to set it
+     * @return this {@code StreamServer}
+     */
     public StreamServer reusePort(boolean on) {
         checkNotStarted();
         this.reusePort = on;
@@ -151,18 +189,23 @@ public final class StreamServer implements Closeable {
         }
     }
 
-    /** The bound address, with the real port once started. */
+    /** {@return the bound address, with the real port once started} */
     public InetSocketAddress address() {
         InetSocketAddress b = bound;
         return b != null ? b : requested;
     }
 
-    /** Connections being handled now, over all hubs. */
+    /** {@return the connections being handled now, over all hubs} */
     public int connectionCount() {
         return connections.get();
     }
 
-    /** True between {@link #start()} and {@link #stop}. */
+    /** {@return the connections accepted since the server was made, over all hubs} */
+    public long acceptedCount() {
+        return accepted.sum();
+    }
+
+    /** {@return true between {@link #start()} and {@link #stop}} */
     public boolean isStarted() {
         return started && !stopped;
     }
@@ -170,6 +213,7 @@ public final class StreamServer implements Closeable {
     /**
      * Binds and starts accepting in the background (one acceptor greenlet per hub), then returns.
      *
+     * @return this {@code StreamServer}
      * @throws IOException if the address cannot be bound
      */
     public synchronized StreamServer start() throws IOException {
@@ -224,7 +268,7 @@ public final class StreamServer implements Closeable {
             Duration timeout = w.stopRequest.get();
             w.stopLocal(timeout);
         } catch (Throwable e) {
-            log.error("server hub {} failed", hub, e);
+            Diagnostics.error(log, e, "server hub {} failed", hub);
         } finally {
             w.stopped.countDown();
             hub.destroy();
@@ -234,6 +278,8 @@ public final class StreamServer implements Closeable {
     /**
      * Starts if needed and blocks the caller (greenlet or hub owner) until {@link #stop} is called
      * (gevent's {@code serve_forever}).
+     *
+     * @throws IOException if an I/O error occurs
      */
     public void serveForever() throws IOException {
         if (!started) {
@@ -267,6 +313,8 @@ public final class StreamServer implements Closeable {
     /**
      * Stops accepting (the listening sockets close at once), waits up to {@code timeout} for running
      * handlers to finish, then kills the rest. Returns when all handlers ended. Idempotent.
+     *
+     * @param timeout how long running handlers may take to finish
      */
     public void stop(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -399,6 +447,7 @@ public final class StreamServer implements Closeable {
         private void spawn(Socket c) {
             InetSocketAddress peer = c.remoteAddress();
             connections.incrementAndGet();
+            accepted.increment();
             Greenlet<Void> g = new Greenlet<>(hub, () -> {
                 try (c) {
                     handler.handle(c, peer);

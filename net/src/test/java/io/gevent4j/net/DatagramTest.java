@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class DatagramTest {
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void datagramServerAnswersUdpOnIpv4AndIpv6(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             for (String ip : new String[] {"127.0.0.1", "::1"}) {
@@ -44,7 +44,7 @@ class DatagramTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void receiveTimesOutAndCloseWakesReceiver(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             int regs = hub.loop().ioSourceCount();

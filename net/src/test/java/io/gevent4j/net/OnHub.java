@@ -20,6 +20,8 @@ final class OnHub {
     }
 
     static synchronized void run(Backend backend, Body body) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(),
+                () -> backend + " is not available on this machine (kernel, kernel.io_uring_disabled or native library)");
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch hubMade = new CountDownLatch(1);
         String old = System.getProperty(Backend.PROPERTY);

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OwnerThreadReadLineTest {
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void fourLinesReadOnTheOwnerWhileAGreenletWritesThemSlowly(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             AtomicInteger ticks = new AtomicInteger();

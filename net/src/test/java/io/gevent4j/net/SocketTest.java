@@ -67,7 +67,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void echoRoundTripOnIpv4AndIpv6(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             for (String ip : List.of("127.0.0.1", "::1")) {
@@ -88,7 +88,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void manyGreenletsEchoConcurrentlyAndLargeTransfersArriveWhole(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"))) {
@@ -125,7 +125,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void jdkBlockingClientOnPlatformThreadAgainstOurServer(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"))) {
@@ -162,7 +162,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void ourClientAgainstJdkServerSocket(Backend backend) throws Exception {
         try (java.net.ServerSocket jdk = new java.net.ServerSocket(0, 50, V4)) {
             Thread server = new Thread(() -> {
@@ -188,7 +188,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void readTimeoutThrowsAndLeavesSocketUsable(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"));
@@ -216,7 +216,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void geventTimeoutInterruptsABlockedReadAndTheSocketStaysUsable(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"));
@@ -240,7 +240,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void connectionRefusedIsConnectException(Backend backend) throws Exception {
         int port;
         try (java.net.ServerSocket tmp = new java.net.ServerSocket(0, 1, V4)) {
@@ -256,7 +256,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void peerResetIsClearSocketException(Backend backend) throws Exception {
         try (java.net.ServerSocket jdk = new java.net.ServerSocket(0, 50, V4)) {
             Thread server = new Thread(() -> {
@@ -288,7 +288,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void eofInTheMiddleOfReadFullyAndHalfClose(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"));
@@ -309,7 +309,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void closeFromAnotherGreenletWakesEveryBlockedGreenlet(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             int before = hub.loop().ioSourceCount();
@@ -366,7 +366,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void killInTheMiddleOfWriteLeavesNoRegistrationBehind(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             warmUp();
@@ -403,7 +403,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void byteBufPathsReadAndWriteWithoutCopies(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"));
@@ -434,7 +434,7 @@ class SocketTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void selectAndWaitRead(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"));
@@ -471,7 +471,7 @@ class SocketTest {
      * which reached the HTTP server's log as an ERROR with a stack).
      */
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void shutdownAfterAPeerResetThrowsNothingUnchecked(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             try (ServerSocket server = ServerSocket.bind(any("127.0.0.1"))) {

@@ -68,7 +68,7 @@ class StreamServerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void jdkBlockingClientsAgainstStreamServer(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             StreamServer server = new StreamServer(LOCAL, ECHO).start();
@@ -112,7 +112,7 @@ class StreamServerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void stopWaitsForHandlersThenKillsTheRest(Backend backend) throws Exception {
         OnHub.run(backend, hub -> {
             AtomicInteger finished = new AtomicInteger();
@@ -204,7 +204,7 @@ class StreamServerTest {
 
     /** 10,000 (epoll) / 2,000 (nio) connections ending in resets from either side: no fd, no registration left. */
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = Backend.class, names = {"EPOLL", "IO_URING", "NIO"})
     void connectionsWithResetsLeakNoFileDescriptors(Backend backend) throws Exception {
         int total = backend == Backend.EPOLL ? 10_000 : 2_000;
         OnHub.run(backend, hub -> {

@@ -29,10 +29,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Baseline: a raw Netty 4.2 {@link HttpServerCodec} hello world on native epoll with
+ * Baseline: a raw Netty 4.2 {@link HttpServerCodec} hello world on native epoll (or io_uring) with
  * {@code threads} event-loop threads (the usual tuned shape: responses written in
  * {@code channelRead}, flushed once in {@code channelReadComplete}, so pipelined requests are batched).
- * Arguments: {@code port [threads]}.
+ * Arguments: {@code port [threads] [epoll|io_uring]}.
  */
 public final class NettyHttpServer {
     private NettyHttpServer() {
@@ -41,11 +41,13 @@ public final class NettyHttpServer {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
+        boolean uring = args.length > 2 && args[2].equals("io_uring");
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+                uring ? io.netty.channel.uring.IoUringIoHandler.newFactory() : EpollIoHandler.newFactory());
         try {
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
-                    .channel(EpollServerSocketChannel.class)
+                    .channel(uring ? io.netty.channel.uring.IoUringServerSocketChannel.class : EpollServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -55,7 +57,7 @@ public final class NettyHttpServer {
                         }
                     });
             var ch = b.bind("127.0.0.1", port).sync().channel();
-            System.out.println("netty http on " + ch.localAddress() + ", threads=" + threads);
+            System.out.println("netty http on " + ch.localAddress() + ", threads=" + threads + (uring ? ", io_uring" : ", epoll"));
             ch.closeFuture().sync();
         } finally {
             group.shutdownGracefully();

@@ -93,8 +93,15 @@ public final class EchoLoad {
     // ------------------------------------------------------------------ servers
 
     static Server nettyServer(InetSocketAddress addr) throws InterruptedException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        Channel ch = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+        return nettyServer(addr, false);
+    }
+
+    /** The raw Netty echo server on one event-loop thread, epoll or io_uring. */
+    static Server nettyServer(InetSocketAddress addr, boolean uring) throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+                uring ? io.netty.channel.uring.IoUringIoHandler.newFactory() : EpollIoHandler.newFactory());
+        Channel ch = new ServerBootstrap().group(group)
+                .channel(uring ? io.netty.channel.uring.IoUringServerSocketChannel.class : EpollServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

@@ -14,9 +14,10 @@ import java.time.Duration;
  * curl http://127.0.0.1:8080/
  * </pre>
  *
- * <p>Arguments: {@code [port] [seconds]} (defaults 8080, forever). It shuts down on Ctrl-C (a
- * shutdown hook calls {@link HttpServer#stop(Duration)}: requests in flight finish, idle connections
- * close), or by itself after {@code seconds} when given.
+ * <p>Arguments: {@code [port] [seconds]} (defaults 8080, forever; port 0 picks a free one). It shuts
+ * down gracefully on Ctrl-C or {@code kill} (SIGINT/SIGTERM run a greenlet on the server's hub that calls
+ * {@link HttpServer#stop(Duration)}: requests in flight finish, idle connections close, and
+ * {@code main} returns), or by itself after {@code seconds} when given.
  */
 public final class HelloWorld {
     private HelloWorld() {
@@ -28,7 +29,12 @@ public final class HelloWorld {
                 (req, resp) -> resp.send("Hello, World!"));
         server.start();
         System.out.println("serving on http://127.0.0.1:" + server.address().getPort() + "/ - Ctrl-C stops");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(Duration.ofSeconds(5))));
+        for (String signal : new String[] {"INT", "TERM"}) {
+            Gevent.signalHandler(signal, () -> {
+                System.out.println("SIG" + signal + ": stopping");
+                server.stop(Duration.ofSeconds(5));
+            });
+        }
         if (args.length > 1) {
             Gevent.spawnLater(Duration.ofSeconds(Long.parseLong(args[1])), () -> server.stop());
         }

@@ -49,6 +49,9 @@ public record SimFaults(long maxLatencyNanos, int minWindow, int maxWindow, doub
     public static final SimFaults HOSTILE = new SimFaults(2_000_000, 1, 64 * 1024, 0.3, 0.3, 0.5, 0.2, 0.05,
             0.1, 50_000_000, 0.05, 0.2, 0.05, 2_000, 1_000_000_000_000L);
 
+    /**
+     * Checks the fields: durations not negative, {@code 1 <= minWindow <= maxWindow}, probabilities in [0, 1].
+     */
     public SimFaults {
         if (maxLatencyNanos < 0 || resetWithinNanos < 0 || cpuJitterNanos < 0) {
             throw new IllegalArgumentException("negative duration");
@@ -64,13 +67,22 @@ public record SimFaults(long maxLatencyNanos, int minWindow, int maxWindow, doub
         }
     }
 
-    /** These faults without the destructive ones (resets, refusals, failed accepts). */
+    /**
+     * These faults without the destructive ones (resets, refusals, failed accepts).
+     *
+     * @return a copy without them
+     */
     public SimFaults benignOnly() {
         return new SimFaults(maxLatencyNanos, minWindow, maxWindow, shortRead, shortWrite, reorder, deferReady,
                 spurious, 0, 0, 0, immediateConnect, 0, cpuJitterNanos, clockOrigin);
     }
 
-    /** These faults with windows of at least {@code bytes} (for protocols whose timeouts a 1-byte window would trip). */
+    /**
+     * These faults with windows of at least {@code bytes} (for protocols whose timeouts a 1-byte window would trip).
+     *
+     * @param bytes the smallest window, in bytes
+     * @return a copy with that window
+     */
     public SimFaults withMinWindow(int bytes) {
         int min = Math.max(minWindow, bytes);
         return new SimFaults(maxLatencyNanos, min, Math.max(maxWindow, min), shortRead, shortWrite, reorder, deferReady,
@@ -78,7 +90,11 @@ public record SimFaults(long maxLatencyNanos, int minWindow, int maxWindow, doub
                 clockOrigin);
     }
 
-    /** True when resets, refusals or failed accepts may happen. */
+    /**
+     * True when resets, refusals or failed accepts may happen.
+     *
+     * @return whether resets, refusals or failed accepts may happen
+     */
     public boolean destructive() {
         return reset > 0 || refuseConnect > 0 || failAccept > 0;
     }
@@ -89,6 +105,8 @@ public record SimFaults(long maxLatencyNanos, int minWindow, int maxWindow, doub
      * clock origin is sometimes close to where {@code long} wraps around.
      *
      * @param destructive whether resets, refusals and failed accepts may be among them
+     * @param seed the seed
+     * @return the faults drawn for that seed
      */
     public static SimFaults swarm(long seed, boolean destructive) {
         SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);

@@ -68,8 +68,26 @@ public final class SimKernel {
 
     /** What the kernel did to make life hard, counted. */
     public enum Fault {
-        SHORT_READ, SHORT_WRITE, REORDERED_POLL, DEFERRED_READY, SPURIOUS_READY, RESET, REFUSED_CONNECT,
-        IMMEDIATE_CONNECT, ACCEPT_ABORTED, ACCEPT_EMFILE
+        /** A read returned fewer bytes than were ready. */
+        SHORT_READ,
+        /** A write took fewer bytes than it offered. */
+        SHORT_WRITE,
+        /** A poll reported ready descriptors in another order. */
+        REORDERED_POLL,
+        /** Readiness was reported a poll later than it happened. */
+        DEFERRED_READY,
+        /** A descriptor was reported ready when it was not. */
+        SPURIOUS_READY,
+        /** A connection was reset. */
+        RESET,
+        /** A connect was refused. */
+        REFUSED_CONNECT,
+        /** A non-blocking connect completed at once. */
+        IMMEDIATE_CONNECT,
+        /** An accept failed with {@code ECONNABORTED}. */
+        ACCEPT_ABORTED,
+        /** An accept failed with {@code EMFILE}. */
+        ACCEPT_EMFILE
     }
 
     private final long seed;
@@ -101,7 +119,12 @@ public final class SimKernel {
     private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
     private long realWaits;
 
-    /** A kernel whose every decision follows from {@code seed} and {@code faults}. */
+    /**
+     * A kernel whose every decision follows from {@code seed} and {@code faults}.
+     *
+     * @param faults the faults
+     * @param seed the seed
+     */
     public SimKernel(long seed, SimFaults faults) {
         this.seed = seed;
         this.faults = Objects.requireNonNull(faults, "faults");
@@ -117,7 +140,11 @@ public final class SimKernel {
 
     // ------------------------------------------------------------------ installation
 
-    /** Binds {@code kernel} to the calling thread: loops created on this thread run on it (null: none). */
+    /**
+     * Binds {@code kernel} to the calling thread: loops created on this thread run on it (null: none).
+     *
+     * @param kernel the kernel
+     */
     public static void install(SimKernel kernel) {
         if (kernel == null) {
             INSTALLED.remove();
@@ -126,7 +153,11 @@ public final class SimKernel {
         }
     }
 
-    /** The kernel bound to the calling thread, or null. */
+    /**
+     * The kernel bound to the calling thread, or null.
+     *
+     * @return the kernel, or null
+     */
     public static SimKernel installed() {
         return INSTALLED.get();
     }
@@ -135,6 +166,8 @@ public final class SimKernel {
      * Called by the {@link Loop} that runs on this kernel, once: the poller it drives.
      *
      * @throws IllegalStateException if another loop already runs on this kernel
+     * @param loop the loop
+     * @return the factory of the poller
      */
     public IoHandlerFactory attach(Loop loop) {
         if (this.loop != null) {
@@ -146,12 +179,20 @@ public final class SimKernel {
 
     // ------------------------------------------------------------------ identity, clock, outcome
 
-    /** The seed this kernel was made with. */
+    /**
+     * The seed this kernel was made with.
+     *
+     * @return the seed
+     */
     public long seed() {
         return seed;
     }
 
-    /** The faults this kernel injects. */
+    /**
+     * The faults this kernel injects.
+     *
+     * @return the faults
+     */
     public SimFaults faults() {
         return faults;
     }
@@ -159,22 +200,37 @@ public final class SimKernel {
     /**
      * A generator for the scenario that runs on this kernel, seeded from the kernel's seed but apart from
      * the kernel's own draws (so a scenario's choices do not shift when the kernel draws differently).
+     *
+     * @return the scenario random
      */
     public SplittableRandom scenarioRandom() {
         return scenarioRandom;
     }
 
-    /** The virtual clock, on {@link System#nanoTime()}'s scale (its origin is {@link SimFaults#clockOrigin()}). */
+    /**
+     * The virtual clock, on {@link System#nanoTime()}'s scale (its origin is {@link SimFaults#clockOrigin()}).
+     *
+     * @return the nano time
+     */
     public long nanoTime() {
         return now;
     }
 
-    /** Virtual nanoseconds since the kernel was made. */
+    /**
+     * Virtual nanoseconds since the kernel was made.
+     *
+     * @return the elapsed nanos
+     */
     public long elapsedNanos() {
         return now - origin;
     }
 
-    /** Makes the run fail once the virtual clock passes {@code nanos} after the start (default one hour). */
+    /**
+     * Makes the run fail once the virtual clock passes {@code nanos} after the start (default one hour).
+     *
+     * @param nanos how long, in nanoseconds
+     * @return this
+     */
     public SimKernel timeLimit(long nanos) {
         if (nanos <= 0) {
             throw new IllegalArgumentException("time limit must be positive");
@@ -188,12 +244,18 @@ public final class SimKernel {
      * {@code greenletsOffHub()}): while any does, a poll does not move the virtual clock but waits, in
      * real time, for that thread's wake-up. Such a greenlet is outside the simulation (a JDK lock that
      * another thread holds, a thread pool): the run stays correct but may no longer replay exactly.
+     *
+     * @param count how many of them to wait for
      */
     public void waitingForRealThreads(java.util.function.IntSupplier count) {
         this.waitingForRealThreads = Objects.requireNonNull(count, "count");
     }
 
-    /** Polls that waited in real time for a real thread (see {@link #waitingForRealThreads}). */
+    /**
+     * Polls that waited in real time for a real thread (see {@link #waitingForRealThreads}).
+     *
+     * @return the real waits
+     */
     public long realWaits() {
         return realWaits;
     }
@@ -225,22 +287,38 @@ public final class SimKernel {
         trace.tick(now - origin); // the digest covers every callback's time too
     }
 
-    /** Why the run was stopped (a hang or the time limit, with the kernel's state then), or null. */
+    /**
+     * Why the run was stopped (a hang or the time limit, with the kernel's state then), or null.
+     *
+     * @return the failure
+     */
     public String failure() {
         return failure;
     }
 
-    /** True once the kernel stopped its loop because of a {@link #failure()}. */
+    /**
+     * True once the kernel stopped its loop because of a {@link #failure()}.
+     *
+     * @return whether the kernel stopped its loop because of a {@link #failure()}
+     */
     public boolean halted() {
         return failure != null;
     }
 
-    /** How often each fault was injected. */
+    /**
+     * How often each fault was injected.
+     *
+     * @return the fault counts
+     */
     public Map<Fault, Long> faultCounts() {
         return new EnumMap<>(faultCounts);
     }
 
-    /** Faults injected in all. */
+    /**
+     * Faults injected in all.
+     *
+     * @return the faults injected
+     */
     public long faultsInjected() {
         long n = 0;
         for (long c : faultCounts.values()) {
@@ -249,22 +327,38 @@ public final class SimKernel {
         return n;
     }
 
-    /** Connections established so far. */
+    /**
+     * Connections established so far.
+     *
+     * @return the connections
+     */
     public long connections() {
         return connections;
     }
 
-    /** Bytes that reached a receive buffer so far. */
+    /**
+     * Bytes that reached a receive buffer so far.
+     *
+     * @return the bytes delivered
+     */
     public long bytesDelivered() {
         return bytesDelivered;
     }
 
-    /** System calls made so far. */
+    /**
+     * System calls made so far.
+     *
+     * @return the syscalls
+     */
     public long syscalls() {
         return syscalls;
     }
 
-    /** Polls so far. */
+    /**
+     * Polls so far.
+     *
+     * @return the polls
+     */
     public long polls() {
         return polls;
     }
@@ -273,23 +367,38 @@ public final class SimKernel {
      * A digest of everything that happened (system calls, network events, readiness reports, with their
      * virtual times): two runs of one seed must give the same digest, or something outside the
      * simulation (a real thread, a real clock, an identity hash order) leaked into it.
+     *
+     * @return the trace hash
      */
     public long traceHash() {
         return trace.hash();
     }
 
-    /** Keeps the last {@code events} events for {@link #traceTail()} (default 256); call before the run. */
+    /**
+     * Keeps the last {@code events} events for {@link #traceTail()} (default 256); call before the run.
+     *
+     * @param events how many events to keep
+     * @return this
+     */
     public SimKernel traceCapacity(int events) {
         trace.resize(events);
         return this;
     }
 
-    /** The last events, oldest first, one a line, with their virtual times. */
+    /**
+     * The last events, oldest first, one a line, with their virtual times.
+     *
+     * @return the trace tail
+     */
     public String traceTail() {
         return trace.tail(origin);
     }
 
-    /** The open descriptors, one a line. */
+    /**
+     * The open descriptors, one a line.
+     *
+     * @return the describe open fds
+     */
     public String describeOpenFds() {
         StringBuilder b = new StringBuilder();
         for (SimSocket s : fds) {
@@ -300,7 +409,11 @@ public final class SimKernel {
         return b.toString();
     }
 
-    /** Number of open descriptors. */
+    /**
+     * Number of open descriptors.
+     *
+     * @return the open fds
+     */
     public int openFds() {
         int n = 0;
         for (SimSocket s : fds) {
@@ -311,19 +424,31 @@ public final class SimKernel {
         return n;
     }
 
-    /** Poller registrations not cancelled yet (a loop with no open watcher has none). */
+    /**
+     * Poller registrations not cancelled yet (a loop with no open watcher has none).
+     *
+     * @return the registrations
+     */
     public int registrations() {
         return poller.registrationCount();
     }
 
-    /** Network events (segments, acknowledgements, handshakes) still in flight. */
+    /**
+     * Network events (segments, acknowledgements, handshakes) still in flight.
+     *
+     * @return the events in flight
+     */
     public int eventsInFlight() {
         return events.size();
     }
 
     // ------------------------------------------------------------------ system calls
 
-    /** socket(2): a new TCP socket's descriptor. */
+    /**
+     * socket(2): a new TCP socket's descriptor.
+     *
+     * @return the socket
+     */
     public int socket() {
         syscalls++;
         SimSocket s = new SimSocket(nextSocketId++);
@@ -332,12 +457,23 @@ public final class SimKernel {
         return fd;
     }
 
-    /** True when {@code fd} is open. */
+    /**
+     * True when {@code fd} is open.
+     *
+     * @param fd the fd
+     * @return whether {@code fd} is open
+     */
     public boolean isOpen(int fd) {
         return fd >= 0 && fd < fds.size() && fds.get(fd) != null;
     }
 
-    /** bind(2); port 0 picks a free port. */
+    /**
+     * bind(2); port 0 picks a free port.
+     *
+     * @param address the address
+     * @param fd the fd
+     * @throws IOException if an I/O error occurs
+     */
     public void bind(int fd, InetSocketAddress address) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -361,7 +497,13 @@ public final class SimKernel {
         trace("bind(" + fd + ", " + local + ")", s.id, 0);
     }
 
-    /** listen(2). */
+    /**
+     * listen(2).
+     *
+     * @param backlog the backlog
+     * @param fd the fd
+     * @throws IOException if an I/O error occurs
+     */
     public void listen(int fd, int backlog) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -381,6 +523,10 @@ public final class SimKernel {
      *
      * @return true if connected at once, false if in progress (wait for writability, then
      *         {@link #finishConnect})
+     *
+     * @param fd the fd
+     * @param remote the remote
+     * @throws IOException if an I/O error occurs
      */
     public boolean connect(int fd, InetSocketAddress remote) throws IOException {
         syscalls++;
@@ -426,6 +572,8 @@ public final class SimKernel {
      * Completes a connect: true once established, false while in progress.
      *
      * @throws ConnectException if it was refused or timed out
+     * @param fd the fd
+     * @return whether established, false while in progress
      */
     public boolean finishConnect(int fd) throws IOException {
         syscalls++;
@@ -450,6 +598,8 @@ public final class SimKernel {
      * accept(2) on a non-blocking listener.
      *
      * @return the new connection's descriptor, or -1 if none is waiting
+     * @param fd the fd
+     * @throws IOException if an I/O error occurs
      */
     public int accept(int fd) throws IOException {
         syscalls++;
@@ -479,7 +629,14 @@ public final class SimKernel {
         return nfd;
     }
 
-    /** read(2) into {@code dst}: bytes read, 0 if none are ready (EAGAIN), -1 at end of stream. */
+    /**
+     * read(2) into {@code dst}: bytes read, 0 if none are ready (EAGAIN), -1 at end of stream.
+     *
+     * @param dst the dst
+     * @param fd the fd
+     * @return the number of bytes read, or -1 at the end
+     * @throws IOException if an I/O error occurs
+     */
     public int read(int fd, ByteBuffer dst) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -523,7 +680,14 @@ public final class SimKernel {
         return n;
     }
 
-    /** write(2) from {@code src}: bytes taken, 0 if the window is full (EAGAIN). */
+    /**
+     * write(2) from {@code src}: bytes taken, 0 if the window is full (EAGAIN).
+     *
+     * @param fd the fd
+     * @param src the src
+     * @return the number of bytes written
+     * @throws IOException if an I/O error occurs
+     */
     public int write(int fd, ByteBuffer src) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -575,7 +739,12 @@ public final class SimKernel {
         return n;
     }
 
-    /** shutdown(2) of the output: the peer reads end of stream after what is in flight. */
+    /**
+     * shutdown(2) of the output: the peer reads end of stream after what is in flight.
+     *
+     * @param fd the fd
+     * @throws IOException if an I/O error occurs
+     */
     public void shutdownOutput(int fd) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -589,7 +758,12 @@ public final class SimKernel {
         }
     }
 
-    /** shutdown(2) of the input: reads see end of stream, what arrives is dropped. */
+    /**
+     * shutdown(2) of the input: reads see end of stream, what arrives is dropped.
+     *
+     * @param fd the fd
+     * @throws IOException if an I/O error occurs
+     */
     public void shutdownInput(int fd) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -607,7 +781,12 @@ public final class SimKernel {
         }
     }
 
-    /** close(2): the descriptor is free at once; the connection ends with FIN, or RST if input was unread. */
+    /**
+     * close(2): the descriptor is free at once; the connection ends with FIN, or RST if input was unread.
+     *
+     * @param fd the fd
+     * @throws IOException if an I/O error occurs
+     */
     public void close(int fd) throws IOException {
         syscalls++;
         SimSocket s = file(fd);
@@ -647,13 +826,23 @@ public final class SimKernel {
         }
     }
 
-    /** getsockname(2). */
+    /**
+     * getsockname(2).
+     *
+     * @param fd the fd
+     * @return the local address
+     */
     public InetSocketAddress localAddress(int fd) {
         SimSocket s = fileOrNull(fd);
         return s == null ? null : s.local;
     }
 
-    /** getpeername(2): null unless connected (or connecting). */
+    /**
+     * getpeername(2): null unless connected (or connecting).
+     *
+     * @param fd the fd
+     * @return the remote address
+     */
     public InetSocketAddress remoteAddress(int fd) {
         SimSocket s = fileOrNull(fd);
         return s == null || s.state == SimSocket.State.FRESH || s.state == SimSocket.State.LISTENING ? null : s.remote;
@@ -664,19 +853,37 @@ public final class SimKernel {
      * {@link #close} send RST.
      *
      * @throws UnsupportedOperationException for another option
+     * @param <T> the result type
+     * @param fd the fd
+     * @param name the name
+     * @param value the value
+     * @throws IOException if an I/O error occurs
      */
     public <T> void setOption(int fd, SocketOption<T> name, T value) throws IOException {
         syscalls++;
         file(fd).setOption(name, value);
     }
 
-    /** getsockopt(2); see {@link #setOption}. */
+    /**
+     * getsockopt(2); see {@link #setOption}.
+     *
+     * @param <T> the result type
+     * @param fd the fd
+     * @param name the name
+     * @return the result
+     * @throws IOException if an I/O error occurs
+     */
     public <T> T getOption(int fd, SocketOption<T> name) throws IOException {
         syscalls++;
         return file(fd).getOption(name);
     }
 
-    /** A one-line description of descriptor {@code fd} (for messages). */
+    /**
+     * A one-line description of descriptor {@code fd} (for messages).
+     *
+     * @param fd the fd
+     * @return the describe
+     */
     public String describe(int fd) {
         SimSocket s = fileOrNull(fd);
         return s == null ? "fd " + fd + " (closed)" : s.toString();
@@ -1051,7 +1258,11 @@ public final class SimKernel {
         throw new IllegalStateException("no free simulated port");
     }
 
-    /** A summary of the run: seed, virtual time, traffic and faults. */
+    /**
+     * A summary of the run: seed, virtual time, traffic and faults.
+     *
+     * @return the summary
+     */
     public Map<String, Object> summary() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seed", seed);

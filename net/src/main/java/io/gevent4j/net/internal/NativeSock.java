@@ -25,9 +25,14 @@ import java.util.WeakHashMap;
  * watched by the hub's epoll/kqueue through its file descriptor.
  */
 final class NativeSock implements Sock {
-    /** Heap buffers go through a direct scratch buffer of the hub thread (one operation at a time). */
+    /**
+     * Heap buffers go through a direct scratch buffer shared by the sockets of one loop: a loop runs one
+     * operation at a time, whichever of its hub's threads runs it. Looked up once per socket (accepted
+     * sockets take their listener's), not once per read.
+     */
     private static final int SCRATCH = 64 * 1024;
-    private static final Map<Thread, ByteBuffer> SCRATCHES = new WeakHashMap<>();
+    private static final Map<Object, ByteBuffer> SCRATCHES = new WeakHashMap<>();
+    private ByteBuffer scratch;
 
     private final Socket socket;
     private final int fd;
@@ -54,15 +59,12 @@ final class NativeSock implements Sock {
         }
     }
 
-    static void ensureNative() {
-        if (io.netty.channel.epoll.Epoll.isAvailable()) {
-            return;
-        }
-        io.netty.channel.kqueue.KQueue.ensureAvailability();
-    }
-
+    /*
+     * Made only for a loop on epoll or kqueue (Transport): that backend has loaded Netty's JNI library,
+     * which registers the unix-common natives used here. No backend class is named in this file, so
+     * a class path with only one system's Netty jars works.
+     */
     static NativeSock stream(boolean v6) throws IOException {
-        ensureNative();
         try {
             return new NativeSock(new Socket(Factory.stream(v6)));
         } catch (io.netty.channel.ChannelException e) {
@@ -71,7 +73,6 @@ final class NativeSock implements Sock {
     }
 
     static NativeSock dgram(boolean v6) throws IOException {
-        ensureNative();
         try {
             return new NativeSock(new Socket(Factory.dgram(v6)));
         } catch (io.netty.channel.ChannelException e) {
@@ -79,16 +80,22 @@ final class NativeSock implements Sock {
         }
     }
 
-    private static ByteBuffer scratch() {
-        Thread t = Carrier.current();
+    /** Shares {@code owner}'s scratch buffer (the loop the socket belongs to). */
+    void scratchOf(Object owner) {
         synchronized (SCRATCHES) {
-            ByteBuffer b = SCRATCHES.get(t);
-            if (b == null) {
-                b = ByteBuffer.allocateDirect(SCRATCH);
-                SCRATCHES.put(t, b);
-            }
-            return b.clear();
+            scratch = SCRATCHES.computeIfAbsent(owner, k -> ByteBuffer.allocateDirect(SCRATCH));
         }
+    }
+
+    private ByteBuffer scratch() {
+        ByteBuffer b = scratch;
+        if (b == null) {
+            Thread t = Carrier.current(); // a socket made without a loop: one buffer per platform thread
+            synchronized (SCRATCHES) {
+                b = SCRATCHES.computeIfAbsent(t, k -> ByteBuffer.allocateDirect(SCRATCH));
+            }
+        }
+        return b.clear();
     }
 
     /** Netty's errno exceptions turned into the ones JDK socket users know. */
@@ -235,6 +242,15 @@ final class NativeSock implements Sock {
     }
 
     @Override
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        try {
+            return LinuxSendFile.send(fd, file, position, count);
+        } catch (IOException e) {
+            throw translate(e);
+        }
+    }
+
+    @Override
     public boolean connect(SocketAddress remote) throws IOException {
         try {
             return socket.connect(remote);
@@ -274,7 +290,12 @@ final class NativeSock implements Sock {
         } catch (IOException e) {
             throw translate(e);
         }
-        return nfd < 0 ? null : new NativeSock(new Socket(nfd));
+        if (nfd < 0) {
+            return null;
+        }
+        NativeSock c = new NativeSock(new Socket(nfd));
+        c.scratch = scratch;
+        return c;
     }
 
     @Override

@@ -120,6 +120,16 @@ final class NioSock implements Sock {
         }
     }
 
+    /** {@link java.nio.channels.FileChannel#transferTo} to the non-blocking channel: sendfile(2) where the JDK can. */
+    @Override
+    public long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException {
+        try {
+            return file.transferTo(position, count, stream);
+        } catch (IOException e) {
+            throw translate(e);
+        }
+    }
+
     @Override
     public boolean connect(SocketAddress remote) throws IOException {
         try {

@@ -32,6 +32,15 @@ public interface Sock {
     /** Bytes written from {@code src}'s readable part (its reader index advances). */
     int write(ByteBuf src) throws IOException;
 
+    /**
+     * Lets the kernel copy {@code file[position, position+count)} to this stream socket (sendfile(2))
+     * without blocking on the socket.
+     *
+     * @return the bytes sent, 0 if the send buffer is full (or the file ends at {@code position}), or -1
+     *         if this socket cannot send that file directly (the caller copies the bytes instead)
+     */
+    long sendFile(java.nio.channels.FileChannel file, long position, long count) throws IOException;
+
     /** Starts connecting; true if connected at once. */
     boolean connect(SocketAddress remote) throws IOException;
 

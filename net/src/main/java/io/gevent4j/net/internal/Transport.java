@@ -24,7 +24,12 @@ public final class Transport {
             return SimSock.stream(loop.sim());
         }
         boolean v6 = addr instanceof Inet6Address;
-        return isNative(loop) ? NativeSock.stream(v6) : NioSock.stream(v6);
+        return isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.stream(v6);
+    }
+
+    private static NativeSock withScratch(NativeSock s, Loop loop) {
+        s.scratchOf(loop);
+        return s;
     }
 
     /** A non-blocking TCP listening socket bound to {@code local}. */
@@ -32,7 +37,7 @@ public final class Transport {
                               boolean reusePort) throws IOException {
         boolean v6 = local.getAddress() instanceof Inet6Address;
         Sock s = loop.sim() != null ? SimSock.stream(loop.sim())
-                : isNative(loop) ? NativeSock.stream(v6) : NioSock.server(v6);
+                : isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.server(v6);
         try {
             s.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, reuseAddress);
             if (reusePort) {
@@ -47,12 +52,20 @@ public final class Transport {
         }
     }
 
+    /**
+     * The exception for a failed completion-based operation: {@code negErrno} is the negated
+     * {@code errno} the kernel reported; resets and broken pipes read as {@code java.net} users know them.
+     */
+    public static IOException ioError(String op, int negErrno) {
+        return NativeSock.translate(io.netty.channel.unix.Errors.newIOException(op, negErrno));
+    }
+
     /** A non-blocking UDP socket of the family of {@code addr}. */
     public static Sock datagram(Loop loop, InetAddress addr) throws IOException {
         if (loop.sim() != null) {
             throw new UnsupportedOperationException("UDP is not simulated: datagram sockets need a real kernel");
         }
         boolean v6 = addr instanceof Inet6Address;
-        return isNative(loop) ? NativeSock.dgram(v6) : NioSock.dgram(v6);
+        return isNative(loop) ? withScratch(NativeSock.dgram(v6), loop) : NioSock.dgram(v6);
     }
 }
