@@ -90,23 +90,6 @@ class SchedulingTest {
         assertTrue(e.getMessage().contains("greenlet"), e.getMessage());
     }
 
-    @Test
-    void plainVirtualThreadStartedInsideAGreenletIsNotAGreenlet() {
-        Greenlet<Throwable> g = Gevent.spawn(() -> {
-            AtomicReference<Throwable> caught = new AtomicReference<>();
-            Thread vt = Thread.ofVirtual().start(() -> {
-                try {
-                    Gevent.getHub();
-                } catch (Throwable e) {
-                    caught.set(e);
-                }
-            });
-            vt.join(); // a JDK blocking call: parks the greenlet
-            return caught.get();
-        });
-        assertTrue(g.get() instanceof IllegalStateException, "got " + g.get());
-    }
-
     /**
      * True when {@code owner} runs anything but the hub's hand-over to its carrier: parked, or on its way
      * into the park right after handing over (its innermost frames of our code are {@code Hub}'s).

@@ -9,8 +9,9 @@ import io.gevent4j.loop.internal.LoopOwner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.IdentityHashMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -46,6 +47,19 @@ import java.util.function.BooleanSupplier;
  * {@link BlockingSwitchOutError}. When the owner thread ends, the carrier destroys the loop and ends too
  * (greenlets still parked then are abandoned, and reported).
  *
+ * <h2>Adopted virtual threads</h2>
+ * Every virtual thread that runs on a hub is one of its greenlets, whoever started it. The JDK gives a
+ * virtual thread created inside another one the scheduler of its creator, so {@code Thread.ofVirtual()},
+ * {@code Executors.newVirtualThreadPerTaskExecutor()}, structured concurrency's forks and
+ * {@code CompletableFuture}s on such an executor, used in a greenlet, make virtual threads that this hub
+ * schedules without having started them. The hub <em>adopts</em> each one at its first turn: it gets a
+ * {@link RawGreenlet} ({@link RawGreenlet#getcurrent()} inside it, and what {@link #current()} sees),
+ * counts among {@link #liveGreenlets()} until its thread ends, waits cooperatively on the hub's loop
+ * like any greenlet, and can be reached by {@link #throwTo} and {@code Timeout}s. Unlike a greenlet the
+ * hub started, an adopted thread keeps the JDK's interrupt contract: {@code Thread.interrupt()} (an
+ * executor's {@code shutdownNow}, {@code Future.cancel(true)}, a cancelled structured scope) ends a wait
+ * on the hub with a {@link CancellationException} and leaves the interrupt status set.
+ *
  * <h2>Threads</h2>
  * {@link #current()} is the calling thread's hub (inside a greenlet: the hub it runs on), created on
  * first use. The <em>hub thread</em> is whichever of owner and carrier holds the baton;
@@ -64,7 +78,6 @@ public final class Hub {
     private final Loop loop;
     private final Thread owner;
     private final RawGreenlet main;
-    private volatile ThreadFactory threads;
     /**
      * Always active, normally unreferenced. Referenced only while the owner waits for greenlets that
      * are parked in the JDK (a Thread.sleep, a lock): those are woken from other threads through the
@@ -81,6 +94,10 @@ public final class Hub {
     private boolean priority;
     /** Waits announced by code that will be woken from another thread. */
     private int externalWaits;
+    /** The adopted greenlets (see the class comment), by virtual thread. */
+    private final IdentityHashMap<Thread, RawGreenlet> adopted = new IdentityHashMap<>();
+    /** The adopted greenlet whose continuation runs now, or null. */
+    private RawGreenlet runningAdopted;
 
     // The baton (see the class comment). Written by the thread that holds it, before handing it over.
     /** Set, for good, when the first greenlet is started: from then on greenlets run on the carrier. */
@@ -230,8 +247,9 @@ public final class Hub {
      * @throws IllegalStateException when called from a virtual thread that is not a greenlet
      */
     public static Hub current() {
-        if (CURRENT.isBound()) {
-            return CURRENT.get().hub;
+        RawGreenlet g = currentGreenlet();
+        if (g != null) {
+            return g.hub;
         }
         Hub h = HUBS.get();
         if (h == null || h.loop.isDestroyed()) {
@@ -243,11 +261,39 @@ public final class Hub {
 
     /** {@return the calling thread's hub if it has one (inside a greenlet: its hub), else null} */
     public static Hub currentIfAny() {
-        if (CURRENT.isBound()) {
-            return CURRENT.get().hub;
+        RawGreenlet g = currentGreenlet();
+        if (g != null) {
+            return g.hub;
         }
         Hub h = HUBS.get();
         return h == null || h.loop.isDestroyed() ? null : h;
+    }
+
+    /**
+     * The greenlet the calling virtual thread is, or null on a platform thread (the main greenlet is
+     * not returned) and on a virtual thread that runs on no hub. A greenlet the hub started has
+     * {@link #CURRENT} bound to it for its whole life; virtual threads it creates inherit that binding
+     * only through structured concurrency, so the binding counts only on its own thread. An adopted
+     * virtual thread is found through the carrier it is mounted on.
+     */
+    static RawGreenlet currentGreenlet() {
+        Thread t = Thread.currentThread();
+        if (!t.isVirtual()) {
+            return null;
+        }
+        if (CURRENT.isBound()) {
+            RawGreenlet g = CURRENT.get();
+            if (g.thread == t) {
+                return g;
+            }
+        }
+        if (Carrier.current() instanceof HubCarrier c) {
+            RawGreenlet g = c.hub.runningAdopted;
+            if (g != null && g.thread == t) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** {@return this hub's event loop} */
@@ -389,7 +435,7 @@ public final class Hub {
      * @throws IllegalStateException when called from a greenlet or another thread
      */
     public void join() {
-        if (current() != this || CURRENT.isBound()) {
+        if (current() != this || Thread.currentThread().isVirtual()) {
             throw new IllegalStateException("Hub.join() runs the loop: call it on the hub's owner thread");
         }
         checkNotInCallback("Hub.join()");
@@ -450,7 +496,13 @@ public final class Hub {
                 LockSupport.park(this);
                 // park returns at once while the interrupt status is set: clear it (and restore it
                 // on the way out) or the greenlet would spin here and starve the whole hub
-                interrupted |= Thread.interrupted();
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    if (cur.isAdopted() && cur.pendingThrow == null) {
+                        // the JDK's contract for the threads the hub did not start: an interrupt ends the wait
+                        waiter.throwInto(new CancellationException("interrupted while waiting for " + waiter));
+                    }
+                }
             }
         } finally {
             parkedOnHub--;
@@ -519,8 +571,7 @@ public final class Hub {
     private String handToCarrier(BooleanSupplier satisfied, Object what) {
         Thread c = carrier;
         if (c == null) {
-            c = carrier = Thread.ofPlatform().daemon().name("gevent4j-hub-" + owner.getName())
-                    .unstarted(this::carrierMain);
+            c = carrier = new HubCarrier(this);
         }
         ownerWait = satisfied;
         ownerWhat = what;
@@ -549,6 +600,22 @@ public final class Hub {
             throw new IllegalStateException("the hub's carrier thread failed", failure);
         }
         return loopExit;
+    }
+
+    /** The carrier thread of a hub; adopted virtual threads find their hub through it. */
+    private static final class HubCarrier extends Thread {
+        final Hub hub;
+
+        HubCarrier(Hub hub) {
+            super(null, null, "gevent4j-hub-" + hub.owner.getName(), 0, false);
+            this.hub = hub;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            hub.carrierMain();
+        }
     }
 
     /** The carrier thread: waits for the baton, drives the owner's wait, hands the baton back. */
@@ -618,16 +685,8 @@ public final class Hub {
             carrierMode = true;
             loop.breakLoop(); // the owner may be running the loop: stop before the greenlet would run
         }
-        ThreadFactory f = threads;
-        if (f == null) {
-            synchronized (this) {
-                f = threads;
-                if (f == null) {
-                    f = threads = VirtualThreads.factory(this::schedule);
-                }
-            }
-        }
-        Thread t = f.newThread(g::body);
+        Turns turns = new Turns(this, g);
+        Thread t = VirtualThreads.newThread(turns, turns);
         g.thread = t;
         if (first) {
             priority = true;
@@ -638,6 +697,42 @@ public final class Hub {
             }
         } else {
             t.start();
+        }
+    }
+
+    /**
+     * The body and the scheduler of one greenlet's virtual thread (one object for both), and the
+     * scheduler of every virtual thread created inside it (the JDK hands a new virtual thread its
+     * creator's scheduler). The first task submitted is the greenlet's own continuation (its start);
+     * any other belongs to a virtual thread to adopt.
+     */
+    private static final class Turns implements Executor, Runnable {
+        private final Hub hub;
+        private final RawGreenlet greenlet;
+        /** The JDK's continuation task of the greenlet's own thread. */
+        private volatile Runnable own;
+
+        Turns(Hub hub, RawGreenlet greenlet) {
+            this.hub = hub;
+            this.greenlet = greenlet;
+        }
+
+        @Override
+        public void run() {
+            greenlet.body();
+        }
+
+        @Override
+        public void execute(Runnable continuation) {
+            Runnable o = own;
+            if (continuation == o) {
+                hub.schedule(continuation);
+            } else if (o == null) {
+                own = continuation; // submitted by Thread.start on the hub thread, before anything else
+                hub.schedule(continuation);
+            } else {
+                hub.scheduleAdopted(continuation);
+            }
         }
     }
 
@@ -660,13 +755,72 @@ public final class Hub {
         }
     }
 
+    /** Schedules a turn of a virtual thread the hub did not start (from any thread). */
+    private void scheduleAdopted(Runnable continuation) {
+        Thread t = VirtualThreads.threadOf(continuation);
+        schedule(t == null ? continuation : new AdoptedTurn(this, t, continuation));
+    }
+
+    /**
+     * One turn of an adopted virtual thread, as a loop task. It names the thread in a field of type
+     * {@code Thread}, where the {@link BlockingMonitor} finds the culprit of a loop task.
+     */
+    private static final class AdoptedTurn implements Runnable {
+        private final Hub hub;
+        private final Thread thread;
+        private final Runnable continuation;
+
+        AdoptedTurn(Hub hub, Thread thread, Runnable continuation) {
+            this.hub = hub;
+            this.thread = thread;
+            this.continuation = continuation;
+        }
+
+        @Override
+        public void run() {
+            hub.runAdopted(thread, continuation);
+        }
+
+        @Override
+        public String toString() {
+            return "turn of " + thread;
+        }
+    }
+
+    /** Runs a turn of {@code t}: adopts it at its first, lets it go after its last. Hub thread. */
+    private void runAdopted(Thread t, Runnable continuation) {
+        RawGreenlet g = adopted.get(t);
+        if (g == null) {
+            if (!t.isAlive()) {
+                continuation.run(); // a stale submission: the JDK ignores it
+                return;
+            }
+            g = RawGreenlet.adopt(this, t);
+            adopted.put(t, g);
+            live++;
+            linkLive(g);
+        }
+        RawGreenlet outer = runningAdopted;
+        runningAdopted = g;
+        try {
+            continuation.run();
+        } finally {
+            runningAdopted = outer;
+        }
+        if (!t.isAlive() && adopted.remove(t) != null) {
+            live--;
+            unlinkLive(g);
+            g.adoptedThreadEnded();
+        }
+    }
+
     /**
      * True when the caller is a loop callback of this hub (gevent's hub greenlet running callbacks), not
      * a greenlet nor the owner: a greenlet it wakes through a {@link Waiter} runs right after it, as
      * gevent's {@code waiter.switch} from the hub switches at once.
      */
     boolean inCallback() {
-        return loop.isRunning() && !CURRENT.isBound() && inHubThread();
+        return loop.isRunning() && !Thread.currentThread().isVirtual() && inHubThread();
     }
 
     /**

@@ -36,6 +36,8 @@ public class RawGreenlet {
     private RawGreenlet parent;
     private final Function<Object[], Object> function;
     private final boolean main;
+    /** A virtual thread the hub did not start, adopted at its first turn (see {@link Hub}). */
+    private boolean adopted;
     /** The virtual thread; for the main greenlet, the owner thread. */
     volatile Thread thread;
     private volatile boolean started;
@@ -92,10 +94,14 @@ public class RawGreenlet {
      * @param parent the parent greenlet
      */
     protected RawGreenlet(Hub hub, RawGreenlet parent) {
-        this(hub, parent, null);
+        this(hub, parent, null, false);
     }
 
     private RawGreenlet(Hub hub, RawGreenlet parent, Function<Object[], Object> run) {
+        this(hub, parent, run, false);
+    }
+
+    private RawGreenlet(Hub hub, RawGreenlet parent, Function<Object[], Object> run, boolean adopted) {
         this.hub = Objects.requireNonNull(hub, "hub");
         if (parent != null && parent.hub != hub) {
             throw new IllegalArgumentException("parent belongs to another hub");
@@ -103,8 +109,10 @@ public class RawGreenlet {
         this.parent = parent;
         this.function = run;
         this.main = false;
-        this.spawnedBy = Hub.CURRENT.isBound() ? Hub.CURRENT.get() : hub.inHubThread() ? hub.mainGreenlet() : null;
-        this.spawnStack = SpawnStacks.enabled() ? SpawnStacks.capture() : null;
+        RawGreenlet creator = adopted ? null : Hub.currentGreenlet(); // who made an adopted thread is unknown
+        this.spawnedBy = creator != null && creator.hub == hub ? creator
+                : !adopted && hub.inHubThread() ? hub.mainGreenlet() : null;
+        this.spawnStack = !adopted && SpawnStacks.enabled() ? SpawnStacks.capture() : null;
     }
 
     /** The greenlet that created this one (gevent's {@code spawning_greenlet}); null if another thread did. */
@@ -146,14 +154,45 @@ public class RawGreenlet {
     }
 
     /**
-     * {@return the greenlet running now: inside a greenlet that greenlet, else the main greenlet of this
-     * thread's hub}
+     * The greenlet running now: inside a greenlet that greenlet (also in a virtual thread the hub adopted,
+     * see {@link Hub}), else the main greenlet of this thread's hub.
+     *
+     * @return the current greenlet
      */
     public static RawGreenlet getcurrent() {
-        if (Hub.CURRENT.isBound()) {
-            return Hub.CURRENT.get();
+        RawGreenlet g = Hub.currentGreenlet();
+        if (g != null) {
+            return g;
         }
         return Hub.current().mainGreenlet();
+    }
+
+    /** The greenlet of a virtual thread that runs on {@code hub} without the hub having started it. */
+    static RawGreenlet adopt(Hub hub, Thread thread) {
+        RawGreenlet g = new RawGreenlet(hub, null, null, true);
+        g.adopted = true;
+        g.thread = thread;
+        g.started = true;
+        g.begun = true;
+        return g;
+    }
+
+    /** The adopted greenlet's thread ended. */
+    final void adoptedThreadEnded() {
+        pendingThrow = null;
+        dead = true;
+    }
+
+    /**
+     * True for the greenlet of a virtual thread the hub did not start ({@code Thread.ofVirtual()}, a
+     * virtual-thread executor, a structured-concurrency fork inside a greenlet): it has no run
+     * function, it cannot be switched to, its outcome goes wherever the JDK sends it (a {@code Future},
+     * the thread's uncaught-exception handler), and {@code Thread.interrupt()} ends its waits on the hub.
+     *
+     * @return whether the hub adopted this greenlet's thread rather than starting it
+     */
+    public final boolean isAdopted() {
+        return adopted;
     }
 
     /** {@return the hub this greenlet runs on} */
@@ -528,6 +567,6 @@ public class RawGreenlet {
     public String toString() {
         String state = isMain() ? "main" : dead ? "dead" : started ? "started" : "new";
         return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this)) + "["
-                + state + "]";
+                + state + (adopted ? ", adopted " + thread : "") + "]";
     }
 }

@@ -14,7 +14,7 @@ import java.net.Socket;
  * props.setProperty("socketFactory", CooperativeSocketFactory.class.getName()); // PostgreSQL JDBC
  * }</pre>
  *
- * The limits of {@link Monkey} apply to the cooperative sockets (hub-bound, TCP only).
+ * The limits of {@link Monkey} apply to the cooperative sockets (TCP only; they work from any thread).
  */
 public class CooperativeSocketFactory extends Factories.Connecting {
     private static final CooperativeSocketFactory DEFAULT = new CooperativeSocketFactory();

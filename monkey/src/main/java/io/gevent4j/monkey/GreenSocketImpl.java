@@ -1,8 +1,6 @@
 package io.gevent4j.monkey;
 
 import io.gevent4j.hub.Hub;
-import io.gevent4j.loop.IoWatcher;
-import io.gevent4j.loop.Loop;
 import io.gevent4j.net.ServerSocket;
 import io.gevent4j.net.Socket;
 
@@ -17,20 +15,20 @@ import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.SocketOptions;
 import java.net.StandardSocketOptions;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A {@link SocketImpl} backed by gevent4j's cooperative {@link Socket} / {@link ServerSocket}: the
  * {@code java.net.Socket} or {@code java.net.ServerSocket} that owns it blocks only the calling
- * greenlet, on the hub's own loop. It belongs to the hub of the greenlet that created it and refuses
- * (with a {@link SocketException}) to be used from another thread; {@code close} works from anywhere.
+ * greenlet, on the hub's own loop. It belongs to the hub of the greenlet that created it (an accepted
+ * one to its server's hub) and works from any thread, as gevent4j's sockets do: a call from another
+ * thread (a pool's maintenance thread, another hub's greenlet) runs on the socket's hub while the caller
+ * waits; {@code close} works from anywhere and takes effect at once.
  *
  * <p>Options set before the connection exists are remembered and applied once it does.
  * {@code SO_TIMEOUT} limits reads and accepts (as in the JDK), never writes. {@code TCP_NODELAY}
@@ -41,13 +39,14 @@ final class GreenSocketImpl extends SocketImpl {
     static final java.util.concurrent.atomic.AtomicLong CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
 
     private final boolean serverSide;
-    private Hub hub;
-    private Socket sock;
-    private ServerSocket server;
+    /** The socket's hub: the creating greenlet's; for an accepted socket, set by the server's accept. */
+    private volatile Hub hub;
+    private volatile Socket sock;
+    private volatile ServerSocket server;
     private InetSocketAddress bindTo;
     private final Map<SocketOption<?>, Object> pending = new LinkedHashMap<>();
-    private int soTimeoutMillis;
-    private Duration soTimeout;
+    private volatile int soTimeoutMillis;
+    private volatile Duration soTimeout;
     private InputStream in;
     private OutputStream out;
     private volatile boolean closed;
@@ -57,85 +56,29 @@ final class GreenSocketImpl extends SocketImpl {
         this.hub = Hub.currentIfAny(); // the creating greenlet's hub; accepted sockets get theirs in accept
     }
 
-    /** True when the calling thread is a greenlet (a virtual thread scheduled by a hub). */
+    /** True when the calling thread is a greenlet (any virtual thread that runs on a hub). */
     static boolean inGreenlet() {
         return Thread.currentThread().isVirtual() && Hub.currentIfAny() != null;
     }
 
-    private Hub checkThread() throws SocketException {
-        if (hub == null) {
+    /**
+     * True when the JDK asks the socket factory for the implementation of a connection that a
+     * cooperative {@code ServerSocket} is accepting (only a custom server implementation, ours, makes
+     * {@code ServerSocket.implAccept} call the factory): that connection must be cooperative too, on
+     * the server's hub, whatever thread calls {@code accept}.
+     */
+    static boolean forCooperativeAccept() {
+        return StackWalker.getInstance().walk(frames -> frames.limit(12).anyMatch(f ->
+                f.getClassName().equals("java.net.ServerSocket") && f.getMethodName().equals("implAccept")));
+    }
+
+    private Hub hub() throws SocketException {
+        Hub h = hub;
+        if (h == null) {
             throw new SocketException("a cooperative socket must be created in a greenlet (created in a thread"
                     + " without a hub; now used from " + Thread.currentThread() + ")");
-        } else if (!hub.inHubThread()) {
-            throw new SocketException("this socket was created by a greenlet of " + hub
-                    + " and is cooperative on that hub only; it cannot be used from " + Thread.currentThread());
         }
-        return hub;
-    }
-
-    /**
-     * True when the caller is a virtual thread that runs on the hub's thread but is not a greenlet: one
-     * that a greenlet started with {@code Thread.ofVirtual()} or a virtual-thread executor (it inherits
-     * the hub as its scheduler). Such a thread cannot use the hub's waiters; it waits through
-     * {@link #rawWait}.
-     */
-    private boolean foreignVirtual() {
-        Thread t = Thread.currentThread();
-        return t.isVirtual() && Hub.currentIfAny() == null;
-    }
-
-    /** The virtual thread parked in {@link #rawWait}, and its watcher (hub thread only). */
-    private Thread rawThread;
-    private IoWatcher rawWatcher;
-    private boolean rawFired;
-
-    /**
-     * Parks the calling (non-greenlet, hub-scheduled) virtual thread until {@code fd} is ready for
-     * {@code events}, through an I/O watcher of the hub's loop whose callback unparks it.
-     *
-     * @param timeout null: none
-     */
-    private void rawWait(int fd, int events, Duration timeout, String op) throws IOException {
-        if (fd < 0) {
-            throw new SocketException("a virtual thread that is not a greenlet cannot wait on this socket"
-                    + " on the NIO backend; use it from a greenlet");
-        }
-        if (rawThread != null) {
-            throw new IllegalStateException("another virtual thread is already waiting on " + this);
-        }
-        Thread me = Thread.currentThread();
-        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
-        IoWatcher w = hub.loop().io(fd, events);
-        rawThread = me;
-        rawWatcher = w;
-        rawFired = false;
-        try {
-            w.start(() -> {
-                rawFired = true;
-                LockSupport.unpark(me);
-            });
-            while (!rawFired) {
-                if (closed) {
-                    throw new SocketException("Socket closed");
-                }
-                if (timeout == null) {
-                    LockSupport.park(this);
-                } else {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw new SocketTimeoutException(op + " timed out");
-                    }
-                    LockSupport.parkNanos(this, left);
-                }
-            }
-        } finally {
-            rawThread = null;
-            rawWatcher = null;
-            w.close();
-        }
-        if (closed) {
-            throw new SocketException("Socket closed");
-        }
+        return h;
     }
 
     @Override
@@ -143,7 +86,6 @@ final class GreenSocketImpl extends SocketImpl {
         if (!stream) {
             throw new SocketException("gevent4j's patched sockets are TCP only");
         }
-        checkThread();
     }
 
     // ------------------------------------------------------------------ connecting
@@ -160,7 +102,7 @@ final class GreenSocketImpl extends SocketImpl {
 
     @Override
     protected void connect(SocketAddress address, int timeout) throws IOException {
-        checkThread();
+        Hub h = hub();
         if (!(address instanceof InetSocketAddress isa)) {
             throw new IllegalArgumentException("unsupported address type: " + address);
         }
@@ -170,7 +112,7 @@ final class GreenSocketImpl extends SocketImpl {
         if (closed) {
             throw new SocketException("Socket closed");
         }
-        Socket s = Socket.connect(isa, timeout > 0 ? Duration.ofMillis(timeout) : null, bindTo);
+        Socket s = Socket.connect(h, isa, timeout > 0 ? Duration.ofMillis(timeout) : null, bindTo);
         s.setTimeout(null); // per-call limits are set by the streams
         attach(s);
     }
@@ -205,7 +147,7 @@ final class GreenSocketImpl extends SocketImpl {
 
     @Override
     protected void bind(InetAddress host, int port) throws IOException {
-        checkThread();
+        hub();
         this.bindTo = new InetSocketAddress(host == null ? InetAddress.getByName("0.0.0.0") : host, port);
         this.localport = port;
         if (serverSide) {
@@ -215,12 +157,12 @@ final class GreenSocketImpl extends SocketImpl {
 
     @Override
     protected void listen(int backlog) throws IOException {
-        checkThread();
+        Hub h = hub();
         if (!serverSide) {
             throw new SocketException("listen on a client socket");
         }
         InetSocketAddress at = bindTo != null ? bindTo : new InetSocketAddress(0);
-        ServerSocket ss = ServerSocket.bind(at, backlog < 1 ? 50 : backlog, false);
+        ServerSocket ss = ServerSocket.bind(h, at, backlog < 1 ? 50 : backlog, false);
         this.server = ss;
         if (closed) {
             ss.close();
@@ -232,31 +174,19 @@ final class GreenSocketImpl extends SocketImpl {
 
     @Override
     protected void accept(SocketImpl s) throws IOException {
-        checkThread();
-        if (server == null) {
+        Hub h = hub();
+        ServerSocket ss = server;
+        if (ss == null) {
             throw new SocketException(closed ? "Socket closed" : "not listening");
         }
         if (!(s instanceof GreenSocketImpl g)) {
-            throw new SocketException("accept() on a cooperative ServerSocket must be called from a greenlet"
-                    + " (here the JDK made a " + s.getClass().getName() + " for the connection, in "
-                    + Thread.currentThread() + ")");
+            throw new SocketException("this cooperative ServerSocket cannot accept into a " + s.getClass().getName()
+                    + " (the JDK made it for the connection in " + Thread.currentThread() + "; an SSLServerSocket"
+                    + " created in a greenlet must accept in a greenlet)");
         }
-        Socket c;
-        if (foreignVirtual()) {
-            server.setTimeout(Duration.ZERO);
-            while (true) {
-                try {
-                    c = server.accept();
-                    break;
-                } catch (SocketTimeoutException wouldBlock) {
-                    rawWait(server.fileno(), Loop.READ, soTimeout, "accept");
-                }
-            }
-        } else {
-            server.setTimeout(soTimeout);
-            c = server.accept();
-        }
-        g.hub = hub;
+        ss.setTimeout(soTimeout); // SO_TIMEOUT belongs to the server socket: every acceptor uses the same
+        Socket c = ss.accept();
+        g.hub = h;
         try {
             g.attach(c);
         } catch (Throwable e) { // a kill or timeout too: never leak the accepted socket
@@ -272,12 +202,11 @@ final class GreenSocketImpl extends SocketImpl {
         if (s == null) {
             throw new SocketException(closed ? "Socket closed" : "Socket is not connected");
         }
-        checkThread();
         return s;
     }
 
     @Override
-    protected InputStream getInputStream() throws IOException {
+    protected synchronized InputStream getInputStream() throws IOException {
         Socket s = connected();
         if (in == null) {
             in = new InputStream() {
@@ -295,19 +224,7 @@ final class GreenSocketImpl extends SocketImpl {
                         return 0;
                     }
                     connected();
-                    if (foreignVirtual()) {
-                        s.setTimeout(Duration.ZERO);
-                        ByteBuffer dst = ByteBuffer.wrap(b, off, len);
-                        while (true) {
-                            try {
-                                return s.read(dst);
-                            } catch (SocketTimeoutException wouldBlock) {
-                                rawWait(s.fileno(), Loop.READ, soTimeout, "read");
-                            }
-                        }
-                    }
-                    s.setTimeout(soTimeout);
-                    return s.read(b, off, len);
+                    return s.read(ByteBuffer.wrap(b, off, len), soTimeout);
                 }
 
                 @Override
@@ -326,7 +243,7 @@ final class GreenSocketImpl extends SocketImpl {
     }
 
     @Override
-    protected OutputStream getOutputStream() throws IOException {
+    protected synchronized OutputStream getOutputStream() throws IOException {
         Socket s = connected();
         if (out == null) {
             out = new OutputStream() {
@@ -339,17 +256,7 @@ final class GreenSocketImpl extends SocketImpl {
                 public void write(byte[] b, int off, int len) throws IOException {
                     java.util.Objects.checkFromIndexSize(off, len, b.length);
                     connected();
-                    if (foreignVirtual()) {
-                        ByteBuffer src = ByteBuffer.wrap(b, off, len);
-                        while (src.hasRemaining()) {
-                            if (s.writeNonBlocking(src) == 0) {
-                                rawWait(s.fileno(), Loop.WRITE, null, "write");
-                            }
-                        }
-                        return;
-                    }
-                    s.setTimeout(null);
-                    s.write(b, off, len);
+                    s.write(b, off, len); // the socket's own timeout is off: SO_TIMEOUT is for reads
                 }
 
                 @Override
@@ -370,14 +277,6 @@ final class GreenSocketImpl extends SocketImpl {
     @Override
     protected void close() throws IOException {
         closed = true;
-        Hub h = hub;
-        if (h != null && rawThread != null) {
-            if (h.inHubThread()) {
-                wakeRaw();
-            } else {
-                h.loop().execute(this::wakeRaw);
-            }
-        }
         Socket s = sock;
         if (s != null) {
             s.close();
@@ -385,18 +284,6 @@ final class GreenSocketImpl extends SocketImpl {
         ServerSocket ss = server;
         if (ss != null) {
             ss.close();
-        }
-    }
-
-    /** Wakes a virtual thread parked in {@link #rawWait} (it sees {@code closed}); hub thread only. */
-    private void wakeRaw() {
-        IoWatcher w = rawWatcher;
-        Thread t = rawThread;
-        if (w != null) {
-            w.close(); // before the descriptor goes
-        }
-        if (t != null) {
-            LockSupport.unpark(t);
         }
     }
 
@@ -467,7 +354,6 @@ final class GreenSocketImpl extends SocketImpl {
             throw new SocketException("Socket closed");
         }
         if (sock != null) {
-            checkThread();
             sock.setOption(name, value);
         } else if (server != null && name == StandardSocketOptions.SO_REUSEADDR) {
             // the listening socket is bound already; SO_REUSEADDR is on, as on the JDK's ServerSocket
@@ -481,7 +367,6 @@ final class GreenSocketImpl extends SocketImpl {
             throw new SocketException("Socket closed");
         }
         if (sock != null) {
-            checkThread();
             return sock.getOption(name);
         }
         Object v = pending.get(name);

@@ -7,13 +7,18 @@ import io.gevent4j.hub.Hub;
 
 import io.gevent4j.loop.internal.Opens;
 
-import java.io.PrintStream;
+import java.io.File;
+import java.io.IOException;
+import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
 
 /**
  * The launcher (gevent's {@code python -m gevent.monkey script.py}): patches everything, then runs an
@@ -21,10 +26,19 @@ import java.util.List;
  * {@code Thread.sleep}, {@code java.net} sockets and {@code java.util.concurrent} waits cooperate.
  *
  * <pre>
+ * java -jar gevent4j-monkey-launcher.jar [OPTIONS] -cp app.jar:lib/dep.jar com.example.App args...
+ * java -jar gevent4j-monkey-launcher.jar [OPTIONS] app.jar args...     (runs app.jar's Main-Class)
  * java --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.net=ALL-UNNAMED \
  *      --enable-native-access=ALL-UNNAMED -cp app.jar:gevent4j-monkey.jar:... \
- *      io.gevent4j.monkey.Main [--max-blocking-time=MILLIS] [--verbose] com.example.App args...
+ *      io.gevent4j.monkey.Main [OPTIONS] com.example.App args...
  * </pre>
+ * The launcher jar carries gevent4j, Netty and SLF4J's API, and the JVM flags in its manifest
+ * ({@code Add-Opens}, {@code Enable-Native-Access}, honoured by {@code java -jar}); {@code -jar}
+ * ignores {@code java -cp}, so the launcher's own {@code -cp} puts the program's jars on the system
+ * class path (through its {@link LauncherAgent}), where the program and its libraries (an SLF4J
+ * binding among them) live together with gevent4j as on a plain {@code java -cp}. OPTIONS are
+ * {@code --max-blocking-time=MILLIS}, {@code --verbose} and {@code -cp}/{@code --class-path} (jar
+ * files, separated by the platform's path separator).
  *
  * <ul>
  *   <li>The program ends when its main greenlet ends (greenlets it left running are abandoned, like
@@ -33,8 +47,8 @@ import java.util.List;
  *       1, as with {@code java}.</li>
  *   <li>{@code --max-blocking-time=MILLIS} (or {@code -Dgevent4j.monkey.maxBlockingTime=MILLIS}) starts
  *       a {@link BlockingMonitor} on the hub: a greenlet that holds the hub's thread longer than that
- *       (file I/O, a native call, a pinned virtual thread, a busy loop) is reported with its stack on
- *       stderr and through SLF4J at WARN.</li>
+ *       (file I/O, a native call, a pinned virtual thread, a busy loop) is reported with its stack
+ *       through SLF4J at WARN, or on stderr when the program has no SLF4J binding.</li>
  *   <li>{@code --verbose} prints what was patched to stderr.</li>
  * </ul>
  * {@code main} may be {@code public static void main(String[])}, {@code static void main()} or an
@@ -57,10 +71,17 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         long maxBlockingMillis = Long.getLong(MAX_BLOCKING_TIME_PROPERTY, 0L);
         boolean verbose = false;
+        List<String> classPath = new ArrayList<>();
         int i = 0;
-        while (i < args.length && args[i].startsWith("--")) {
+        while (i < args.length && args[i].startsWith("-")) {
             String a = args[i++];
-            if (a.startsWith("--max-blocking-time=")) {
+            if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path")) {
+                if (i >= args.length) {
+                    usage(a + " needs a class path");
+                    return;
+                }
+                classPath.addAll(Arrays.asList(args[i++].split(File.pathSeparator)));
+            } else if (a.startsWith("--max-blocking-time=")) {
                 try {
                     maxBlockingMillis = Long.parseLong(a.substring("--max-blocking-time=".length()));
                 } catch (NumberFormatException e) {
@@ -82,6 +103,16 @@ public final class Main {
         }
         String className = args[i];
         String[] appArgs = Arrays.copyOfRange(args, i + 1, args.length);
+        if (className.endsWith(".jar")) { // java -jar's counterpart: the jar's Main-Class, the jar on the class path
+            classPath.add(className);
+            className = mainClassOf(className);
+            if (className == null) {
+                return;
+            }
+        }
+        if (!classPath.isEmpty() && !appendToClassPath(classPath)) {
+            return;
+        }
 
         List<Monkey.Patch> patches;
         try {
@@ -102,7 +133,9 @@ public final class Main {
             app = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
             main = findMain(app);
         } catch (ClassNotFoundException e) {
-            usage("main class not found: " + className);
+            usage("main class not found: " + className + (classPath.isEmpty() && LauncherAgent.instrumentation() != null
+                    ? " (give the program's class path: java -jar gevent4j-monkey-launcher.jar -cp app.jar "
+                    + className + ")" : ""));
             return;
         } catch (NoSuchMethodException e) {
             usage("no main method in " + className);
@@ -112,9 +145,9 @@ public final class Main {
         Hub hub = Gevent.getHub();
         BlockingMonitor monitor = null;
         if (maxBlockingMillis > 0) {
-            PrintStream err = System.err;
-            monitor = BlockingMonitor.start(hub, Duration.ofMillis(maxBlockingMillis),
-                    r -> err.println("gevent4j.monkey: blocking detected: " + r));
+            // The monitor reports through SLF4J (the program's binding, if it has one) or, with none, on
+            // stderr: once per report either way.
+            monitor = BlockingMonitor.start(hub, Duration.ofMillis(maxBlockingMillis));
         }
         Throwable[] failure = new Throwable[1];
         Method m = main;
@@ -209,9 +242,61 @@ public final class Main {
         }
     }
 
+    /** The Main-Class of an application jar, or null after a usage error. */
+    private static String mainClassOf(String jar) {
+        try (JarFile j = new JarFile(jar)) {
+            var m = j.getManifest();
+            String main = m == null ? null : m.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
+            if (main == null) {
+                usage("no Main-Class in the manifest of " + jar);
+            }
+            return main;
+        } catch (IOException e) {
+            usage("cannot read " + jar + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Puts the program's jars on the system class path, as {@code java -cp} would have (with
+     * {@code -jar} the JVM ignores {@code -cp}); false after a usage error.
+     */
+    private static boolean appendToClassPath(List<String> entries) {
+        Instrumentation inst = LauncherAgent.instrumentation();
+        if (inst == null) {
+            usage("-cp and an application jar work with java -jar gevent4j-monkey-launcher.jar; otherwise put the"
+                    + " program on java's own -cp");
+            return false;
+        }
+        StringBuilder cp = new StringBuilder(System.getProperty("java.class.path", ""));
+        for (String e : entries) {
+            if (e.isEmpty()) {
+                continue;
+            }
+            File f = new File(e);
+            if (f.isDirectory()) {
+                usage("with java -jar the program's class path holds jar files only (" + e + " is a directory);"
+                        + " for class directories run java " + JVM_FLAGS + " -cp " + e + File.pathSeparator
+                        + "gevent4j-monkey-launcher.jar io.gevent4j.monkey.Main ...");
+                return false;
+            }
+            try {
+                inst.appendToSystemClassLoaderSearch(new JarFile(f));
+            } catch (IOException ex) {
+                usage("cannot open " + e + ": " + ex.getMessage());
+                return false;
+            }
+            cp.append(File.pathSeparator).append(e);
+        }
+        System.setProperty("java.class.path", cp.toString());
+        return true;
+    }
+
     private static void usage(String problem) {
         System.err.println("gevent4j.monkey: " + problem);
-        System.err.println("usage: java " + jvmFlags() + " -cp ... io.gevent4j.monkey.Main"
+        System.err.println("usage: java -jar gevent4j-monkey-launcher.jar [--max-blocking-time=MILLIS] [--verbose]"
+                + " [-cp JARS] MAIN_CLASS|APP.jar [ARGS...]");
+        System.err.println("   or: java " + jvmFlags() + " -cp ... io.gevent4j.monkey.Main"
                 + " [--max-blocking-time=MILLIS] [--verbose] MAIN_CLASS [ARGS...]");
         System.exit(2);
     }

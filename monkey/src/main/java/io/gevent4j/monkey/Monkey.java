@@ -31,14 +31,17 @@ import java.util.Set;
  * {@code java.net.ServerSocket} created afterwards, by any library, picks its implementation when it
  * is constructed:
  * <ul>
- *   <li>constructed in a greenlet: gevent4j's cooperative socket ({@link io.gevent4j.net.Socket}) that
- *       parks the greenlet on an I/O watcher of the hub's own loop (epoll/kqueue/NIO), not on the
- *       JDK's poller threads;</li>
+ *   <li>constructed in a greenlet (any virtual thread that runs on a hub, an executor's task started in
+ *       a greenlet included): gevent4j's cooperative socket ({@link io.gevent4j.net.Socket}) that parks
+ *       the greenlet on an I/O watcher of the hub's own loop (epoll/kqueue/NIO), not on the JDK's
+ *       poller threads. It works from any thread: a call from another thread (a pool's maintenance
+ *       thread, a greenlet of another hub) runs on the socket's hub while the caller waits;
+ *       {@code close} works from anywhere;</li>
  *   <li>constructed anywhere else (any platform thread, including a hub's owner thread outside its
- *       greenlets, or a virtual thread that is not a greenlet): the JDK's own platform implementation,
- *       exactly as before. Sockets made on a thread are often handed to other threads, which a
- *       hub-bound socket would refuse; so a hub's owner thread blocking on such a socket holds its
- *       hub, as with any JDK blocking call there. The launcher runs {@code main} in a greenlet.</li>
+ *       greenlets, or a virtual thread that runs on no hub): the JDK's own platform implementation,
+ *       exactly as before; a hub's owner thread blocking on such a socket holds its hub, as with any
+ *       JDK blocking call there. The launcher runs {@code main} in a greenlet. A connection that a
+ *       cooperative {@code ServerSocket} accepts is cooperative, whichever thread accepts it.</li>
  * </ul>
  * An unpatched socket still works inside a greenlet (it parks the virtual thread through the JDK's
  * poller, one extra hop through a poller thread and the hub's cross-thread queue per wait); the patch
@@ -51,18 +54,19 @@ import java.util.Set;
  *       {@link IllegalStateException} naming the flag without it.</li>
  *   <li>It is permanent: the JDK allows each factory to be set once per JVM and never unset; it also
  *       fails if another library set one first.</li>
- *   <li>A socket made in a greenlet is cooperative on that greenlet's hub only: using it from another
- *       thread (another hub, a pool thread) throws {@link java.net.SocketException}; closing works
- *       from anywhere. Connection pools filled on one hub must be used on that hub.</li>
+ *   <li>An {@code SSLServerSocket} created in a greenlet must accept in a greenlet (the JDK makes the
+ *       accepted {@code SSLSocket} where {@code accept} is called).</li>
  *   <li>Not covered: {@code java.nio.channels} ({@code SocketChannel} and the sockets it returns from
  *       {@code socket()}), {@code DatagramSocket}/UDP, sockets through a SOCKS or HTTP proxy
  *       ({@code new Socket(Proxy)} uses the platform implementation), urgent data and
  *       {@code SO_OOBINLINE}, {@code java.net.http.HttpClient} (NIO based). Name resolution is
  *       {@link #patchDns()}'s job; without it a lookup holds the hub's thread.</li>
- *   <li>{@code Thread.interrupt()} does not wake a greenlet blocked on a patched socket (the JDK's
- *       sockets would close and throw); the greenlet stays blocked until the I/O completes and keeps
- *       its interrupt status. Use {@code Greenlet.kill}, a {@link io.gevent4j.Timeout} or
- *       {@code SO_TIMEOUT} to give up on a read.</li>
+ *   <li>{@code Thread.interrupt()} does not wake a greenlet the hub spawned that is blocked on a patched
+ *       socket (the JDK's sockets would close and throw); the greenlet stays blocked until the I/O
+ *       completes and keeps its interrupt status. Use {@code Greenlet.kill}, a
+ *       {@link io.gevent4j.Timeout} or {@code SO_TIMEOUT} to give up on a read. A virtual thread the
+ *       hub adopted (an executor's task) keeps the JDK's contract: the socket is closed and the call
+ *       throws {@code SocketException("Closed by interrupt")}.</li>
  *   <li>{@code InputStream.available()} always answers 0. Options set before {@code connect} are applied
  *       right after it (so a larger {@code SO_RCVBUF} does not change the TCP window scale), and the local
  *       port of a socket bound but not yet connected reads as the one asked for.</li>
@@ -284,7 +288,10 @@ public final class Monkey {
     private record ImplFactory(boolean server) implements SocketImplFactory {
         @Override
         public SocketImpl createSocketImpl() {
-            return GreenSocketImpl.inGreenlet() ? new GreenSocketImpl(server) : PlatformSockets.create(server);
+            if (GreenSocketImpl.inGreenlet() || !server && GreenSocketImpl.forCooperativeAccept()) {
+                return new GreenSocketImpl(server);
+            }
+            return PlatformSockets.create(server);
         }
     }
 }

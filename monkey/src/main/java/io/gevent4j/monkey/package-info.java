@@ -6,7 +6,9 @@
  *       idempotent, each reporting what it changed; {@code isPatched}, {@code original}.</li>
  *   <li>{@link io.gevent4j.monkey.Main}: the launcher, {@code java ... io.gevent4j.monkey.Main
  *       com.example.App args} runs {@code App.main} in a greenlet with everything patched, optionally
- *       with the blocking monitor.</li>
+ *       with the blocking monitor; {@code java -jar gevent4j-monkey-VERSION-launcher.jar -cp app.jar
+ *       com.example.App} does the same with the JVM flags from the jar's manifest
+ *       ({@link io.gevent4j.monkey.LauncherAgent} puts the program's jars on the class path).</li>
  *   <li>{@link io.gevent4j.monkey.Premain}: the same patches as a {@code -javaagent}.</li>
  *   <li>Drop-in replacements: {@link io.gevent4j.monkey.Cooperative#sleep(long)},
  *       {@link io.gevent4j.monkey.CooperativeSocketFactory},

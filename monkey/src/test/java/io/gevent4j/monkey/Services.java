@@ -159,6 +159,54 @@ final class Services {
         }
     }
 
+    // ------------------------------------------------------------------ mariadb
+
+    /**
+     * A private MariaDB server (Debian's mariadb-server) on 127.0.0.1: a fresh data directory, no
+     * grant tables (any user, no password), stopped and deleted on close.
+     */
+    static Server startMariaDb() throws Exception {
+        List<String> dirs = List.of("/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin");
+        Optional<Path> installDb = findBinary("mariadb-install-db", dirs);
+        Optional<Path> server = findBinary("mariadbd", dirs);
+        Assumptions.assumeTrue(installDb.isPresent() && server.isPresent(), "mariadb-server not installed"
+                + " (apt-get install -y mariadb-server; .ci/services does it in CI): skipping the MariaDB test");
+        // As root the server must be told which user to run as: the 'mysql' user of the Debian package.
+        boolean root = "root".equals(System.getProperty("user.name"));
+        String user = root && Files.readString(Path.of("/etc/passwd")).lines().anyMatch(l -> l.startsWith("mysql:"))
+                ? "mysql" : System.getProperty("user.name");
+        Path dir = Files.createTempDirectory("gevent4j-mariadb");
+        Path data = dir.resolve("data");
+        if (root && user.equals("mysql")) {
+            run(List.of("chown", "-R", "mysql", dir.toString()));
+        }
+        run(List.of(installDb.get().toString(), "--no-defaults", "--datadir=" + data, "--user=" + user,
+                "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"));
+        int port = freePort();
+        Process p = new ProcessBuilder(server.get().toString(), "--no-defaults", "--datadir=" + data,
+                "--user=" + user, "--port=" + port, "--bind-address=127.0.0.1", "--socket=" + dir.resolve("sock"),
+                "--pid-file=" + dir.resolve("pid"), "--skip-grant-tables", "--skip-name-resolve",
+                "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--max-connections=300")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("mariadb.log").toFile()).start();
+        Server s = new Server(p, port, dir);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try (var c = java.sql.DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/mysql?user=test")) {
+                if (c.isValid(2)) {
+                    return s;
+                }
+            } catch (java.sql.SQLException notYet) {
+                // starting
+            }
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                String log = Files.readString(dir.resolve("mariadb.log"));
+                s.close();
+                throw new IllegalStateException("mariadbd did not start on port " + port + ":\n" + log);
+            }
+            Thread.sleep(100);
+        }
+    }
+
     private static void run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -304,39 +304,160 @@ class SocketPatchTest {
         }
     }
 
-    /** A cooperative socket is bound to its hub: another thread gets a clear error, not a hang. */
-    @Test
-    void aGreenletSocketUsedFromAnotherThreadFailsClearly() throws Exception {
-        AtomicReference<Socket> made = new AtomicReference<>();
-        try (ServerSocket server = Gevent.spawn(() -> new ServerSocket(0, 10, LOOPBACK)).get()) {
-            Gevent.spawn(() -> {
-                made.set(new Socket(LOOPBACK, server.getLocalPort()));
-                return null;
-            }).get();
-            Socket s = made.get();
-            ExecutorService other = Executors.newSingleThreadExecutor();
-            try {
-                Future<Exception> f = other.submit(() -> {
-                    try {
-                        s.getOutputStream().write(1);
-                        return null;
-                    } catch (SocketException e) {
-                        return e;
+    /** A greenlet that serves an echo on every connection it accepts, until the server closes. */
+    private static Greenlet<Void> echoServer(ServerSocket server) {
+        return Gevent.spawn(() -> {
+            while (true) {
+                Socket c;
+                try {
+                    c = server.accept();
+                } catch (SocketException closed) {
+                    return null;
+                }
+                Gevent.spawn(() -> {
+                    try (c) {
+                        InputStream in = c.getInputStream();
+                        OutputStream out = c.getOutputStream();
+                        for (int b; (b = in.read()) >= 0; ) {
+                            out.write(b);
+                        }
                     }
+                    return null;
                 });
-                Exception e = f.get();
-                assertTrue(e != null && e.getMessage().contains("cooperative on that hub only"), String.valueOf(e));
-            } finally {
-                other.shutdownNow();
             }
-            s.close(); // closing works from anywhere
-            assertTrue(s.isClosed());
-        }
+        });
     }
 
     /**
-     * A virtual thread started by a greenlet (Thread.ofVirtual, a virtual-thread executor) runs on the
-     * hub but is not a greenlet: it can still use the sockets the greenlet accepted.
+     * A cooperative socket works from any thread, as a connection pool uses it: opened in a greenlet,
+     * then used by a platform thread (the call runs on the socket's hub while the thread waits).
+     */
+    @Test
+    void aGreenletSocketWorksFromAPlatformThread() throws Exception {
+        ExecutorService platform = Executors.newFixedThreadPool(2);
+        try (ServerSocket server = Gevent.spawn(() -> new ServerSocket(0, 10, LOOPBACK)).get()) {
+            echoServer(server);
+            long before = GreenSocketImpl.CONNECTIONS.get();
+            Socket s = Gevent.spawn(() -> new Socket(LOOPBACK, server.getLocalPort())).get();
+            assertTrue(GreenSocketImpl.CONNECTIONS.get() > before, "made in a greenlet: cooperative");
+            s.setSoTimeout(5_000);
+            Future<String> f = platform.submit(() -> {
+                StringBuilder b = new StringBuilder();
+                for (int i = 0; i < 5; i++) {
+                    s.getOutputStream().write('a' + i);
+                    b.append((char) s.getInputStream().read());
+                }
+                s.setSoTimeout(30);
+                try {
+                    s.getInputStream().read();
+                    b.append(" no timeout");
+                } catch (SocketTimeoutException expected) {
+                    b.append(" timed out");
+                }
+                return b.toString();
+            });
+            // the hub must run meanwhile: wait in a greenlet (a JDK wait there parks only the greenlet)
+            assertEquals("abcde timed out", Gevent.spawn(() -> f.get()).get());
+            Future<Boolean> closed = platform.submit(() -> {
+                s.close(); // closing works from anywhere
+                return s.isClosed();
+            });
+            assertTrue(Gevent.spawn(() -> closed.get()).get());
+        } finally {
+            platform.shutdownNow();
+        }
+    }
+
+    /** accept() on a cooperative ServerSocket from a platform thread hands out a cooperative socket of its hub. */
+    @Test
+    void aPlatformThreadAcceptsOnACooperativeServerSocket() throws Exception {
+        ExecutorService platform = Executors.newSingleThreadExecutor();
+        try (ServerSocket server = Gevent.spawn(() -> new ServerSocket(0, 10, LOOPBACK)).get()) {
+            long before = GreenSocketImpl.CONNECTIONS.get();
+            Future<String> accepted = platform.submit(() -> {
+                try (Socket c = server.accept()) {
+                    int b = c.getInputStream().read();
+                    c.getOutputStream().write(b + 1);
+                    return "got " + b;
+                }
+            });
+            Greenlet<Integer> client = Gevent.spawn(() -> {
+                try (Socket s = new Socket(LOOPBACK, server.getLocalPort())) {
+                    s.getOutputStream().write(41);
+                    return s.getInputStream().read();
+                }
+            });
+            assertEquals(42, client.get());
+            assertEquals("got 41", Gevent.spawn(() -> accepted.get()).get());
+            assertEquals(before + 2, GreenSocketImpl.CONNECTIONS.get(), "both ends cooperative");
+        } finally {
+            platform.shutdownNow();
+        }
+    }
+
+    /** Closed by a platform thread while a greenlet is blocked on it: the error names the thread. */
+    @Test
+    void closeFromAPlatformThreadWakesAGreenletAndSaysWhoClosedIt() throws Exception {
+        Gevent.spawn(() -> {
+            try (ServerSocket server = new ServerSocket(0, 10, LOOPBACK); Socket s = new Socket(LOOPBACK, server.getLocalPort());
+                 Socket peer = server.accept()) {
+                Greenlet<Throwable> reader = Gevent.spawn(() -> {
+                    try {
+                        s.getInputStream().read();
+                        return null;
+                    } catch (IOException e) {
+                        return e;
+                    }
+                });
+                Thread.sleep(20);
+                Thread closer = Thread.ofPlatform().name("the-closer").start(() -> {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                closer.join();
+                Throwable e = reader.get();
+                assertTrue(e instanceof SocketException && e.getMessage().contains("by thread 'the-closer'"), String.valueOf(e));
+                assertTrue(peer.isConnected());
+            }
+            return null;
+        }).get();
+    }
+
+    /** An executor task (a virtual thread the hub adopted) keeps the JDK's contract: an interrupt closes its socket. */
+    @Test
+    void interruptingAnExecutorTaskBlockedOnAPatchedSocketClosesIt() throws Exception {
+        String outcome = Gevent.spawn(() -> {
+            try (ServerSocket server = new ServerSocket(0, 10, LOOPBACK)) {
+                ExecutorService tasks = Executors.newVirtualThreadPerTaskExecutor();
+                long before = GreenSocketImpl.CONNECTIONS.get();
+                java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+                Future<String> f = tasks.submit(() -> {
+                    try (Socket s = new Socket(LOOPBACK, server.getLocalPort())) {
+                        reading.countDown();
+                        return "read " + s.getInputStream().read();
+                    } catch (SocketException e) {
+                        return e.getMessage() + ", interrupted=" + Thread.currentThread().isInterrupted();
+                    }
+                });
+                try (Socket peer = server.accept()) {
+                    reading.await();
+                    Thread.sleep(20);
+                    assertEquals(before + 2, GreenSocketImpl.CONNECTIONS.get(), "the task's socket is cooperative too");
+                    tasks.shutdownNow();
+                    tasks.close();
+                    return f.get();
+                }
+            }
+        }).get();
+        assertEquals("Closed by interrupt, interrupted=true", outcome);
+    }
+
+    /**
+     * A virtual thread started by a greenlet (Thread.ofVirtual, a virtual-thread executor) is a greenlet
+     * of the same hub: it uses the sockets the greenlet accepted.
      */
     @Test
     void virtualThreadsStartedByAGreenletUseItsSockets() throws Exception {

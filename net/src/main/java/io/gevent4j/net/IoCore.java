@@ -1,6 +1,7 @@
 package io.gevent4j.net;
 
 import io.gevent4j.hub.Hub;
+import io.gevent4j.hub.RawGreenlet;
 import io.gevent4j.hub.Waiter;
 import io.gevent4j.loop.IoWatcher;
 import io.gevent4j.loop.Loop;
@@ -12,12 +13,18 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What every cooperative socket shares: the {@link Sock}, the hub it belongs to, one read and one
  * write watcher (created on first wait), the greenlets parked on them, the timeout, and closing.
- * Hub thread only, except {@link #close()}.
+ * Hub thread only, except {@link #close()}, {@link #isClosed()} and {@link #onHub()}: the sockets hand
+ * the calls of other threads to the hub ({@link HandOff}).
+ *
+ * <p>Closing: {@link #close()} marks the socket closed at once, from any thread (later calls fail with
+ * "Socket closed"), and the hub then wakes whoever is blocked on it - with a {@link SocketException}
+ * that names who closed it - closes the watchers, and only then the descriptor.
  */
 final class IoCore {
     private static final Logger log = LoggerFactory.getLogger(IoCore.class);
@@ -29,7 +36,12 @@ final class IoCore {
     private IoWatcher writeWatcher;
     /** Temporary watchers of {@link Sockets#select} parked on this socket. */
     private ArrayList<Extra> extras;
+    /** Set by {@link #close()} on any thread, at once. */
     private volatile boolean closed;
+    /** Who closed it (set before {@link #closed}). */
+    private volatile String closedBy;
+    /** The hub did its part of closing (hub thread). */
+    private boolean shut;
     /**
      * The last read drained the socket (it returned less than asked): the next read most likely finds
      * nothing, so it waits for readability first instead of spending a system call on EAGAIN (Netty's
@@ -79,6 +91,11 @@ final class IoCore {
         }
     }
 
+    /** True when the caller may use the socket directly: it runs on the socket's hub thread. */
+    boolean onHub() {
+        return hub.inHubThread();
+    }
+
     /**
      * Parks the calling greenlet until the socket is ready for {@code events} ({@link Loop#READ} or
      * {@link Loop#WRITE}), the per-socket timeout passes ({@link SocketTimeoutException}; the socket
@@ -109,16 +126,28 @@ final class IoCore {
         // gevent's wait_on_watcher, with the socket's one reusable timer for the timeout (a keep-alive
         // connection waits before every request: no timer is made per wait); close() wakes us with
         // hub.cancelWait.
-        if (nanos < 0) {
-            hub.wait(w);
-            return;
-        }
-        Waiter<Object> waiter = new Waiter<>(hub, w);
-        w.start(waiter.switchNull());
         try {
-            timer().park(waiter, nanos, op);
-        } finally {
-            w.stop();
+            if (nanos < 0) {
+                hub.wait(w);
+                return;
+            }
+            Waiter<Object> waiter = new Waiter<>(hub, w);
+            w.start(waiter.switchNull());
+            try {
+                timer().park(waiter, nanos, op);
+            } finally {
+                w.stop();
+            }
+        } catch (CancellationException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            // A virtual thread the hub adopted was interrupted (an executor's shutdownNow, a cancelled
+            // scope): as for the JDK's sockets in virtual threads, the socket is closed.
+            close();
+            SocketException closedByInterrupt = new SocketException("Closed by interrupt");
+            closedByInterrupt.initCause(e);
+            throw closedByInterrupt;
         }
     }
 
@@ -146,23 +175,35 @@ final class IoCore {
     }
 
     /**
-     * Closes the socket: every greenlet parked on it wakes with a {@link SocketException}, the watchers
-     * are closed (the kernel registration goes away) and then the descriptor. Idempotent; from another
-     * thread it is queued on the hub.
+     * Closes the socket, from any thread: it is closed for every later call at once; every greenlet
+     * parked on it wakes with a {@link SocketException} that says who closed it, the watchers are
+     * closed (the kernel registration goes away) and then the descriptor, on the hub (queued there
+     * from another thread). Idempotent.
      */
     void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closedBy = describeCaller();
+            closed = true;
         }
         if (!hub.inHubThread()) {
             try {
-                loop.execute(this::close);
+                loop.execute(this::shutOnHub);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 closeFd(); // the hub is gone: nothing can be parked on it any more
             }
             return;
         }
-        closed = true;
+        shutOnHub();
+    }
+
+    private void shutOnHub() {
+        if (shut) {
+            return;
+        }
+        shut = true;
         cancel(readWatcher);
         cancel(writeWatcher);
         if (extras != null) {
@@ -188,7 +229,6 @@ final class IoCore {
     }
 
     private void closeFd() {
-        closed = true;
         try {
             sock.close();
         } catch (IOException e) {
@@ -202,14 +242,27 @@ final class IoCore {
         }
     }
 
-    private static SocketException closedWhileBlocked() {
-        return new SocketException("Socket closed (by another greenlet while this one was blocked on it)");
+    private SocketException closedWhileBlocked() {
+        return new SocketException("Socket closed (by " + closedBy + " while this call was blocked on it)");
     }
 
-    private static void wake(Waiter<?> w) {
+    private void wake(Waiter<?> w) {
         if (w != null) {
             w.throwInto(closedWhileBlocked());
         }
+    }
+
+    /** The calling greenlet or thread, as a closing message names it. */
+    static String describeCaller() {
+        Thread t = Thread.currentThread();
+        Hub h = Hub.currentIfAny();
+        if (h == null) {
+            return "thread '" + t.getName() + "'";
+        }
+        if (t.isVirtual()) {
+            return "greenlet " + RawGreenlet.getcurrent();
+        }
+        return "the main greenlet (thread '" + t.getName() + "')";
     }
 
     @Override

@@ -16,9 +16,11 @@ import java.util.Objects;
 
 /**
  * A cooperative listening TCP socket: {@link #accept()} parks the calling greenlet on the hub's loop
- * until a connection arrives. It belongs to the hub of the thread that bound it; {@link #close()} may
- * be called from anywhere and wakes a greenlet blocked in {@code accept} with a {@link SocketException}.
- * {@code SO_REUSEADDR} is on by default.
+ * until a connection arrives. It belongs to the hub of the thread that bound it and works from any
+ * thread, as {@link Socket} does (another thread's {@code accept} runs on the hub while the caller
+ * waits; the accepted socket belongs to this hub too); {@link #close()} may be called from anywhere and
+ * wakes a greenlet blocked in {@code accept} with a {@link SocketException}. {@code SO_REUSEADDR} is on
+ * by default.
  */
 public final class ServerSocket implements Closeable {
     /** The default listen backlog. */
@@ -54,13 +56,19 @@ public final class ServerSocket implements Closeable {
      * @throws IOException if an I/O error occurs
      */
     public static ServerSocket bind(InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
+        return bind(Hub.current(), address, backlog, reusePort);
+    }
+
+    /** Binds and listens on {@code hub}, from any thread; otherwise as {@link #bind(InetSocketAddress, int, boolean)}. */
+    public static ServerSocket bind(Hub hub, InetSocketAddress address, int backlog, boolean reusePort)
+            throws IOException {
+        Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(address, "address");
         if (address.isUnresolved()) {
             throw new java.net.UnknownHostException(address.getHostString());
         }
-        Hub hub = Hub.current();
-        Sock s = Transport.server(hub.loop(), address, backlog, true, reusePort);
-        return new ServerSocket(new IoCore(hub, s));
+        return HandOff.call(hub, null, () -> new ServerSocket(new IoCore(hub,
+                Transport.server(hub.loop(), address, backlog, true, reusePort))));
     }
 
     /**
@@ -83,13 +91,20 @@ public final class ServerSocket implements Closeable {
      * @throws SocketException "Socket closed" if the server socket is closed, also while waiting
      */
     public Socket accept() throws IOException {
+        return accept(core.timeoutNanos); // the limit of the call is the one set when it was made
+    }
+
+    private Socket accept(long nanos) throws IOException {
+        if (!core.onHub()) {
+            return HandOff.call(core, () -> accept(nanos));
+        }
         core.checkOpen();
         while (true) {
             Sock c = core.sock.accept();
             if (c != null) {
                 return Socket.accepted(core.hub, c);
             }
-            core.await(Loop.READ, "accept");
+            core.await(Loop.READ, "accept", nanos);
         }
     }
 

@@ -27,10 +27,14 @@ import java.util.Objects;
  * NIO selector), never on the JDK's poller threads; the other greenlets of the hub run meanwhile.
  *
  * <h2>Threads</h2>
- * A socket belongs to the hub of the thread that created or accepted it and must be used from that
- * hub's greenlets or its owner thread; {@link #close()} alone may be called from anywhere. One greenlet
- * may read while another writes; two concurrent readers (or writers) are an
- * {@link IllegalStateException}.
+ * A socket belongs to the hub of the thread that created or accepted it, and works from any thread.
+ * Its hub's greenlets (and its owner thread) use it directly, parking only the calling greenlet. A call
+ * from any other thread - a platform thread (a connection pool's maintenance thread), a greenlet of
+ * another hub - runs on the socket's hub, in a greenlet of its own, while the caller waits for the
+ * outcome: cooperatively on its own hub if it has one (a kill or timeout aimed at it ends the call
+ * too), else blocking as on the JDK's sockets. {@link #close()} works from anywhere and takes effect at
+ * once. One reader and one writer at a time, whatever their threads: two concurrent readers (or
+ * writers) are an {@link IllegalStateException}.
  *
  * <h2>Timeouts</h2>
  * {@link #setTimeout(Duration)} limits every wait of a blocking call (gevent's {@code settimeout});
@@ -40,7 +44,10 @@ import java.util.Objects;
  *
  * <h2>Errors</h2>
  * A peer reset is a {@link SocketException} "Connection reset by peer"; a read on a socket that
- * another greenlet closed (also while blocked) is a {@link SocketException} "Socket closed".
+ * another greenlet or thread closed is a {@link SocketException} "Socket closed" (one that was blocked
+ * on it then learns who closed it). In a virtual thread the hub adopted ({@code Thread.ofVirtual()},
+ * an executor's task, see {@link Hub}), {@code Thread.interrupt()} closes a socket it is blocked on and
+ * the call throws {@link SocketException} "Closed by interrupt", as the JDK's sockets do.
  * {@code TCP_NODELAY} is on by default.
  */
 public final class Socket implements Closeable {
@@ -96,12 +103,26 @@ public final class Socket implements Closeable {
      */
     public static Socket connect(InetSocketAddress remote, Duration timeout, InetSocketAddress source)
             throws IOException {
+        return connect(Hub.current(), remote, timeout, source);
+    }
+
+    /**
+     * Connects a socket of {@code hub}, from any thread (see the class comment); otherwise as
+     * {@link #connect(InetSocketAddress, Duration, InetSocketAddress)}.
+     */
+    public static Socket connect(Hub hub, InetSocketAddress remote, Duration timeout, InetSocketAddress source)
+            throws IOException {
+        Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(remote, "remote");
         if (remote.isUnresolved()) {
             throw new java.net.UnknownHostException(remote.getHostString()
                     + " (unresolved: use Sockets.createConnection to resolve without blocking the hub)");
         }
-        Hub hub = Hub.current();
+        return HandOff.call(hub, null, () -> connectOnHub(hub, remote, timeout, source));
+    }
+
+    private static Socket connectOnHub(Hub hub, InetSocketAddress remote, Duration timeout, InetSocketAddress source)
+            throws IOException {
         Sock sock = Transport.stream(hub.loop(), remote.getAddress());
         IoCore core = new IoCore(hub, sock);
         Socket s = new Socket(core, false);
@@ -162,7 +183,18 @@ public final class Socket implements Closeable {
      * @throws SocketTimeoutException if nothing arrives within the timeout (the socket stays usable)
      */
     public int read(ByteBuffer dst) throws IOException {
-        return read(dst, dst.remaining());
+        return read(dst, dst.remaining(), core.timeoutNanos);
+    }
+
+    /**
+     * Reads at least one byte into {@code dst}, waiting at most {@code timeout} for this call whatever
+     * {@link #setTimeout} says (null: no limit); what {@code java.net.Socket}'s {@code SO_TIMEOUT} is.
+     *
+     * @return the number of bytes read, or -1 at end of stream
+     * @throws SocketTimeoutException if nothing arrives in time (the socket stays usable)
+     */
+    public int read(ByteBuffer dst, Duration timeout) throws IOException {
+        return read(dst, dst.remaining(), nanos(timeout));
     }
 
     /**
@@ -188,7 +220,7 @@ public final class Socket implements Closeable {
      * @throws IOException if an I/O error occurs
      */
     public int read(ByteBuf dst) throws IOException {
-        return read(dst, dst.writableBytes());
+        return read(dst, dst.writableBytes(), core.timeoutNanos);
     }
 
     /**
@@ -196,7 +228,10 @@ public final class Socket implements Closeable {
      * a type test, not a lambda, so the hot path allocates nothing). After a short read the kernel
      * buffer is most likely empty, so the next read waits first instead of paying for an EAGAIN.
      */
-    private int read(Object dst, int want) throws IOException {
+    private int read(Object dst, int want, long nanos) throws IOException {
+        if (!core.onHub()) {
+            return HandOff.call(core, () -> read(dst, want, nanos));
+        }
         core.checkOpen();
         if (want == 0) {
             return 0;
@@ -206,7 +241,7 @@ public final class Socket implements Closeable {
         }
         if (core.drained) {
             core.drained = false;
-            core.await(Loop.READ, "read");
+            core.await(Loop.READ, "read", nanos);
         }
         while (true) {
             int n = dst instanceof ByteBuffer b ? sock.read(b) : sock.read((ByteBuf) dst);
@@ -214,7 +249,7 @@ public final class Socket implements Closeable {
                 core.drained = n > 0 && n < want;
                 return n;
             }
-            core.await(Loop.READ, "read");
+            core.await(Loop.READ, "read", nanos);
         }
     }
 
@@ -225,6 +260,13 @@ public final class Socket implements Closeable {
      * @throws EOFException if the stream ends first (the bytes that did arrive are in {@code dst})
      */
     public void readFully(ByteBuffer dst) throws IOException {
+        if (!core.onHub()) {
+            HandOff.call(core, () -> {
+                readFully(dst);
+                return null;
+            });
+            return;
+        }
         int want = dst.remaining();
         while (dst.hasRemaining()) {
             if (read(dst) < 0) {
@@ -257,6 +299,13 @@ public final class Socket implements Closeable {
      *                                written is gone, {@code src}'s position tells how much
      */
     public void write(ByteBuffer src) throws IOException {
+        if (!core.onHub()) {
+            HandOff.call(core, () -> {
+                write(src);
+                return null;
+            });
+            return;
+        }
         core.checkOpen();
         if (uring != null) {
             uring.write(src);
@@ -300,6 +349,13 @@ public final class Socket implements Closeable {
      * @throws IOException if an I/O error occurs
      */
     public void write(ByteBuf src) throws IOException {
+        if (!core.onHub()) {
+            HandOff.call(core, () -> {
+                write(src);
+                return null;
+            });
+            return;
+        }
         core.checkOpen();
         if (uring != null) {
             uring.write(src);
@@ -345,6 +401,9 @@ public final class Socket implements Closeable {
      * @throws IOException if an I/O error occurs
      */
     public int writeNonBlocking(ByteBuffer src) throws IOException {
+        if (!core.onHub()) {
+            return HandOff.call(core, () -> writeNonBlocking(src));
+        }
         core.checkOpen();
         if (uring != null && !uring.writeIdle()) {
             return 0; // an earlier write is still in flight: bytes must not overtake it
@@ -442,9 +501,10 @@ public final class Socket implements Closeable {
     }
 
     /**
-     * Closes the socket. Greenlets blocked on it wake with {@link SocketException} "Socket closed";
-     * the watchers and the kernel registration go first, then the descriptor. Idempotent; safe from any
-     * thread (from another thread it is queued on the owning hub).
+     * Closes the socket. Greenlets blocked on it wake with {@link SocketException} "Socket closed"
+     * (saying who closed it); the watchers and the kernel registration go first, then the descriptor.
+     * Idempotent; safe from any thread: from another thread the socket is closed for every call at once,
+     * and the rest is queued on the owning hub.
      */
     @Override
     public void close() {

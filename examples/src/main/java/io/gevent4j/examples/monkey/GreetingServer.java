@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  * Under the launcher {@code main} runs in a greenlet, the server socket and every accepted socket are
  * gevent4j's cooperative sockets on the hub's own epoll, and the per-client virtual threads run on the
- * hub too (a virtual thread started by a greenlet inherits the hub as its scheduler): one platform
+ * hub too, as greenlets of it (a virtual thread started in a greenlet is one): one platform
  * thread serves every client at once.
  *
  * <p>Arguments: {@code [port (0: any; default 8007)] [clients to serve before exiting (default: forever)]}.
