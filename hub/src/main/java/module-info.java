@@ -16,10 +16,12 @@ module io.gevent4j.hub {
     requires jdk.jfr; // HubEvents
     requires static jdk.unsupported; // Signals reaches sun.misc.Signal reflectively
     requires static micrometer.core; // only io.gevent4j.hub.micrometer, an optional binding
+    requires static jdk.management; // io.gevent4j.sim: greenlet stacks in a failure report, if the module is there
 
     exports io.gevent4j;
     exports io.gevent4j.hub;
     exports io.gevent4j.subprocess;
+    exports io.gevent4j.sim;
     exports io.gevent4j.hub.micrometer;
     exports io.gevent4j.internal to io.gevent4j.net, io.gevent4j.http, io.gevent4j.monkey;
 }

@@ -17,6 +17,7 @@ module io.gevent4j.loop {
     requires jdk.jfr; // LoopIterationEvent
 
     exports io.gevent4j.loop;
+    exports io.gevent4j.loop.sim;
     exports io.gevent4j.loop.internal to io.gevent4j.hub, io.gevent4j.net, io.gevent4j.http, io.gevent4j.monkey;
     // internal.Diagnostics asks whether an SLF4J provider is bound
     uses org.slf4j.spi.SLF4JServiceProvider;

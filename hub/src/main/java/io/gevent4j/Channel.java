@@ -148,10 +148,10 @@ public final class Channel<T> {
             offers.addLast(node);
             getters.wake();
         }
-        long deadline = nanos > 0 ? System.nanoTime() + nanos : 0;
+        long deadline = nanos > 0 ? Sync.nanoTime() + nanos : 0;
         try {
             while (true) {
-                long left = nanos < 0 ? -1 : deadline - System.nanoTime();
+                long left = nanos < 0 ? -1 : deadline - Sync.nanoTime();
                 if (nanos > 0 && left <= 0) {
                     break;
                 }

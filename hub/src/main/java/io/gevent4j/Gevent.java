@@ -591,7 +591,7 @@ public final class Gevent {
             this.objects = new ArrayList<>(objects);
             this.remaining = this.objects.size();
             this.hasDeadline = timeout != null;
-            this.deadline = hasDeadline ? System.nanoTime() + saturated(timeout) : 0;
+            this.deadline = hasDeadline ? hub.loop().nanoTime() + saturated(timeout) : 0;
             boolean foreign = false;
             for (W w : this.objects) {
                 foreign |= w.hub() != null && w.hub() != hub || usedByOtherThreads(w);
@@ -640,7 +640,7 @@ public final class Gevent {
                 close();
                 return false;
             }
-            long left = hasDeadline ? deadline - System.nanoTime() : -1;
+            long left = hasDeadline ? deadline - hub.loop().nanoTime() : -1;
             if (hasDeadline && left <= 0) {
                 close();
                 return false;

@@ -332,7 +332,7 @@ public class Group implements Iterable<Greenlet<?>> {
      */
     private void kill(Throwable exception, boolean block, Duration timeout) {
         Objects.requireNonNull(exception, "exception");
-        long deadline = timeout == null ? 0 : System.nanoTime() + Sync.nanos(true, timeout);
+        long deadline = timeout == null ? 0 : Sync.nanoTime() + Sync.nanos(true, timeout);
         RawGreenlet me = currentIsMember() ? RawGreenlet.getcurrent() : null;
         while (true) {
             List<Greenlet<?>> victims = greenlets();
@@ -349,7 +349,7 @@ public class Group implements Iterable<Greenlet<?>> {
             if (timeout == null) {
                 dead = Gevent.await(victims);
             } else {
-                long n = deadline - System.nanoTime();
+                long n = deadline - Sync.nanoTime();
                 if (n <= 0) {
                     return;
                 }

@@ -92,7 +92,7 @@ final class Sync {
         Node node = null;
         Hub here = null;
         AutoCloseable external = null;
-        long deadline = nanos > 0 ? System.nanoTime() + nanos : 0;
+        long deadline = nanos > 0 ? nanoTime() + nanos : 0;
         try {
             while (true) {
                 long left;
@@ -103,7 +103,7 @@ final class Sync {
                         if (op.attempt()) {
                             return true;
                         }
-                        left = nanos < 0 ? -1 : nanos == 0 ? 0 : deadline - System.nanoTime();
+                        left = nanos < 0 ? -1 : nanos == 0 ? 0 : deadline - nanoTime();
                         if (nanos == 0 || (nanos > 0 && left <= 0)) {
                             return false;
                         }
@@ -161,6 +161,15 @@ final class Sync {
                 // an external-wait handle cannot fail
             }
         }
+    }
+
+    /**
+     * The clock deadlines of waits are measured on: the caller's hub's loop clock (virtual on a
+     * simulated hub, {@link System#nanoTime()} otherwise), {@code System.nanoTime()} without a hub.
+     */
+    static long nanoTime() {
+        Hub h = Hub.currentIfAny();
+        return h == null ? System.nanoTime() : h.loop().nanoTime();
     }
 
     /** Nanoseconds to wait: 0 when not blocking, negative for no limit. */

@@ -92,6 +92,12 @@ public final class HttpClient implements Closeable {
     private HttpClient() {
     }
 
+    /** Deadlines are measured on the caller's hub's loop clock (virtual under simulation). */
+    private static long nanoTime() {
+        Hub h = Hub.currentIfAny();
+        return h == null ? System.nanoTime() : h.loop().nanoTime();
+    }
+
     /** {@return a client with default settings: 10 s connect timeout, 30 s read timeout, redirects not followed} */
     public static HttpClient create() {
         return new HttpClient();
@@ -305,7 +311,7 @@ public final class HttpClient implements Closeable {
      */
     public StreamingResponse open(ClientRequest request) throws IOException {
         Duration timeout = request.timeout() != null ? request.timeout() : requestTimeout;
-        long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
+        long deadline = timeout == null ? 0 : nanoTime() + Math.max(1, timeout.toNanos());
         ClientRequest r = request;
         for (int hop = 0; ; hop++) {
             StreamingResponse resp = exchange(r, deadline);
@@ -484,7 +490,7 @@ public final class HttpClient implements Closeable {
      */
     public WebSocket webSocket(String url, HttpHeaders headers, WebSocket.Options options) throws IOException {
         Target t = Target.of(url, true);
-        long deadline = requestTimeout == null ? 0 : System.nanoTime() + requestTimeout.toNanos();
+        long deadline = requestTimeout == null ? 0 : nanoTime() + requestTimeout.toNanos();
         byte[] raw = new byte[16];
         new java.security.SecureRandom().nextBytes(raw);
         String key = java.util.Base64.getEncoder().encodeToString(raw);
@@ -636,7 +642,7 @@ public final class HttpClient implements Closeable {
         if (deadline == 0) {
             return d;
         }
-        long left = deadline - System.nanoTime();
+        long left = deadline - nanoTime();
         if (left <= 0) {
             throw new SocketTimeoutException("request deadline exceeded");
         }
@@ -709,7 +715,7 @@ public final class HttpClient implements Closeable {
                 if (deadline == 0) {
                     inFlight.acquire();
                 } else {
-                    long left = deadline - System.nanoTime();
+                    long left = deadline - nanoTime();
                     if (left <= 0 || !inFlight.tryAcquire(left, TimeUnit.NANOSECONDS)) {
                         throw new SocketTimeoutException("request deadline exceeded waiting for a connection to " + key);
                     }

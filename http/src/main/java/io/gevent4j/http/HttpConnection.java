@@ -56,6 +56,8 @@ final class HttpConnection {
 
     private final HttpServer server;
     private final Transport socket;
+    /** The hub's loop: deadlines are measured on its clock (virtual under simulation). */
+    private final io.gevent4j.loop.Loop loop;
     private final InetSocketAddress remote;
     private final HttpInput input;
     private final Source source;
@@ -68,6 +70,7 @@ final class HttpConnection {
     HttpConnection(HttpServer server, Transport socket, InetSocketAddress remote) {
         this.server = server;
         this.socket = socket;
+        this.loop = socket.socket().hub().loop();
         this.remote = remote;
         this.source = new Source();
         this.input = new HttpInput(source, server.maxRequestLineValue(), server.maxHeaderBytesValue());
@@ -75,6 +78,10 @@ final class HttpConnection {
 
     InetSocketAddress remoteAddress() {
         return remote;
+    }
+
+    private long nanoTime() {
+        return loop.nanoTime();
     }
 
     InetSocketAddress localAddress() {
@@ -86,26 +93,6 @@ final class HttpConnection {
         return current;
     }
 
-    /**
-     * Closes the connection if it waits idle for a next request (everything answered was flushed
-     * before it went idle), on its hub's thread: judged from another thread, it may have left the idle
-     * wait meanwhile with answers still buffered. Safe from any thread.
-     */
-    void closeIfIdle() {
-        io.gevent4j.hub.Hub hub = socket.socket().hub();
-        if (!hub.inHubThread()) {
-            try {
-                hub.loop().execute(this::closeIfIdle);
-            } catch (java.util.concurrent.RejectedExecutionException gone) {
-                // the hub is gone, and the connection with it
-            }
-            return;
-        }
-        if (idle) {
-            socket.socket().close();
-        }
-    }
-
     Transport transport() {
         return socket;
     }
@@ -113,6 +100,38 @@ final class HttpConnection {
     /** The TLS session, or null on plain HTTP. */
     javax.net.ssl.SSLSession session() {
         return socket.session();
+    }
+
+    /**
+     * stop(): this connection is idle. It is half-closed (FIN: the client sees the end), and its greenlet,
+     * woken by the client's close or by a request already in flight, drains and closes (RFC 9112 9.6), at
+     * the latest after the linger time. A plain close would answer such a request with a reset, which can
+     * erase the previous answer before the client has read it. Safe from any thread.
+     */
+    void closeIdle() {
+        io.gevent4j.net.Socket s = socket.socket();
+        try {
+            loop.execute(() -> new io.gevent4j.Greenlet<Void>(s.hub(), () -> { // TLS may block to send close_notify
+                if (idle && !s.isClosed()) {
+                    try {
+                        socket.shutdownOutput();
+                    } catch (IOException e) {
+                        s.close();
+                        return null;
+                    }
+                    // a client that neither closes nor sends is cut off after the linger time
+                    io.gevent4j.loop.TimerWatcher t = loop.timer(LINGER_NANOS, 0);
+                    t.unref();
+                    t.start(() -> {
+                        t.close();
+                        s.close();
+                    });
+                }
+                return null;
+            }).start());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            s.close(); // the hub is gone
+        }
     }
 
     // ------------------------------------------------------------------ the request loop
@@ -126,11 +145,16 @@ final class HttpConnection {
                     idle = true;
                     try {
                         if (server.isStopping()) {
+                            lingeringClose(); // the client may have pipelined more already (RFC 9112 9.6)
                             return;
                         }
-                        source.deadline = System.nanoTime() + (first ? server.headerTimeoutNanos() : server.idleTimeoutNanos());
+                        source.deadline = nanoTime() + (first ? server.headerTimeoutNanos() : server.idleTimeoutNanos());
                         if (!input.awaitData()) {
                             return; // the client closed between requests
+                        }
+                        if (server.isStopping()) {
+                            lingeringClose(); // stop() half-closed this idle connection: drain, then close
+                            return;
                         }
                     } catch (SocketTimeoutException e) {
                         log.debug("{}: closing idle connection", remote);
@@ -139,7 +163,7 @@ final class HttpConnection {
                         idle = false;
                     }
                 }
-                source.deadline = System.nanoTime() + server.headerTimeoutNanos();
+                source.deadline = nanoTime() + server.headerTimeoutNanos();
                 RequestHead head;
                 try {
                     head = input.readHead();
@@ -195,7 +219,7 @@ final class HttpConnection {
         Request req = new Request(this, head, body, expectContinue);
         Response resp = new Response(this, req);
         current = resp;
-        long start = System.nanoTime();
+        long start = nanoTime();
         boolean ok = true;
         source.bodyDeadline = body != null ? start + server.bodyTimeoutNanos() : 0;
         try {
@@ -252,14 +276,22 @@ final class HttpConnection {
                 logAccess(head, resp.status(), resp.bytesSent(), start);
             }
         }
-        if (resp.incomplete() || resp.closeRequested()) {
+        if (resp.incomplete()) {
+            return false;
+        }
+        if (resp.closeRequested()) {
+            if (!resp.isUpgraded()) {
+                // RFC 9112 9.6: the client may have pipelined more already; closing now would answer that
+                // with a reset, which can erase this answer before the client reads it. Half-close, drain.
+                lingeringClose();
+            }
             return false;
         }
         if (body != null && !body.isComplete()) {
             if (expectContinue && !req.continueSent()) {
                 return false; // the client may or may not send the body now: the stream is ambiguous
             }
-            source.deadline = System.nanoTime() + server.headerTimeoutNanos();
+            source.deadline = nanoTime() + server.headerTimeoutNanos();
             try {
                 if (!body.drain(MAX_DRAIN)) {
                     return false;
@@ -270,7 +302,11 @@ final class HttpConnection {
                 source.deadline = 0;
             }
         }
-        return !server.isStopping();
+        if (server.isStopping()) {
+            lingeringClose(); // stop() began after this answer's head went out without Connection: close
+            return false;
+        }
+        return true;
     }
 
     private boolean keepAlive(Response resp) {
@@ -295,7 +331,7 @@ final class HttpConnection {
         String when = ZonedDateTime.now().format(ACCESS_TIME);
         access.info("{} - - [{}] \"{} {} HTTP/1.{}\" {} {} {}", remote.getAddress().getHostAddress(), when,
                 head.method(), head.target(), head.minorVersion(), status, bytes,
-                String.format(Locale.ROOT, "%.6f", (System.nanoTime() - start) / 1e9));
+                String.format(Locale.ROOT, "%.6f", (nanoTime() - start) / 1e9));
     }
 
     private static final DateTimeFormatter ACCESS_TIME =
@@ -311,7 +347,7 @@ final class HttpConnection {
             server.rejected.increment(); // answered before a request reached the handler
         }
         if (server.accessLogEnabled() && access.isInfoEnabled() && head != null) {
-            logAccess(head, status, 0, System.nanoTime());
+            logAccess(head, status, 0, nanoTime());
         }
         log.debug("{}: answering {} ({})", remote, status, reason);
         byte[] body = (status + " " + Status.reason(status) + (reason != null && status != 500 ? ": " + reason : "")
@@ -335,7 +371,7 @@ final class HttpConnection {
         try {
             flush();
             socket.shutdownOutput();
-            source.deadline = System.nanoTime() + LINGER_NANOS;
+            source.deadline = nanoTime() + LINGER_NANOS;
             byte[] scratch = new byte[8192];
             long left = 1 << 20;
             while (left > 0) {
@@ -573,7 +609,7 @@ final class HttpConnection {
         long bodyDeadline;
 
         boolean bodyDeadlinePassed() {
-            return bodyDeadline != 0 && bodyDeadline - System.nanoTime() <= 0;
+            return bodyDeadline != 0 && bodyDeadline - nanoTime() <= 0;
         }
 
         @Override
@@ -587,13 +623,13 @@ final class HttpConnection {
         public int read(byte[] b, int off, int len) throws IOException {
             flush();
             if (deadline != 0) {
-                long left = deadline - System.nanoTime();
+                long left = deadline - nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("deadline passed");
                 }
                 socket.setTimeout(Duration.ofNanos(left));
             } else if (bodyDeadline != 0) {
-                long left = bodyDeadline - System.nanoTime();
+                long left = bodyDeadline - nanoTime();
                 if (left <= 0) {
                     throw new SocketTimeoutException("request body not received within the body timeout");
                 }

@@ -14,8 +14,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -68,9 +68,9 @@ import java.util.function.Consumer;
  * logger {@code io.gevent4j.http.access}, in Common Log Format plus the duration in seconds.
  *
  * <h2>Stopping</h2>
- * {@link #stop(Duration)} refuses new connections at once, closes idle keep-alive connections, lets
- * requests in flight finish (their responses carry {@code Connection: close}) for up to the timeout,
- * then kills the rest.
+ * {@link #stop(Duration)} refuses new connections at once, half-closes idle keep-alive connections (they
+ * close when the client does, or after 2 s), lets requests in flight finish (their responses carry
+ * {@code Connection: close}) for up to the timeout, then kills the rest.
  */
 public final class HttpServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -81,7 +81,9 @@ public final class HttpServer implements Closeable {
 
     private final HttpHandler handler;
     private final StreamServer streamServer;
-    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Open connections by arrival: stop() closes the idle ones oldest first, the same order in every run. */
+    private final ConcurrentSkipListMap<Long, HttpConnection> connections = new ConcurrentSkipListMap<>();
+    private final AtomicLong connectionIds = new AtomicLong();
     private int maxRequestLine = 8 * 1024;
     private int maxHeaderBytes = 16 * 1024;
     private long maxBodySize = 16L * 1024 * 1024;
@@ -146,11 +148,12 @@ public final class HttpServer implements Closeable {
             t = Transport.of(socket);
         }
         HttpConnection c = new HttpConnection(this, t, peer);
-        connections.add(c);
+        long id = connectionIds.incrementAndGet();
+        connections.put(id, c);
         try {
             c.serve();
         } finally {
-            connections.remove(c);
+            connections.remove(id);
             t.close();
         }
     }
@@ -464,7 +467,8 @@ public final class HttpServer implements Closeable {
     }
 
     /**
-     * Drains and stops: new connections are refused at once, idle keep-alive connections are closed,
+     * Drains and stops: new connections are refused at once, idle keep-alive connections are half-closed
+     * (closed when the client closes, or after 2 s: a request already in flight must not draw a reset),
      * requests in flight get up to {@code timeout} to finish (then their connections close), and
      * whatever still runs after it is killed. Returns when every connection ended. Idempotent; callable
      * from any thread or greenlet.
@@ -473,8 +477,10 @@ public final class HttpServer implements Closeable {
      */
     public void stop(Duration timeout) {
         stopping = true;
-        for (HttpConnection c : connections) {
-            c.closeIfIdle();
+        for (HttpConnection c : connections.values()) {
+            if (c.idle) {
+                c.closeIdle();
+            }
         }
         streamServer.stop(timeout);
     }

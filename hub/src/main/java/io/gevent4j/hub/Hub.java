@@ -330,6 +330,16 @@ public final class Hub {
         return live;
     }
 
+    /**
+     * Number of live greenlets that are not parked on the hub: runnable, or parked in the JDK (a lock held
+     * by another thread, {@code Thread.sleep}), where only another thread can wake them. Hub thread only.
+     *
+     * @return the greenlets off hub
+     */
+    public int greenletsOffHub() {
+        return live - parkedOnHub;
+    }
+
     // ------------------------------------------------------------------ waiting
 
     /**

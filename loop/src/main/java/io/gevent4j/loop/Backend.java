@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * idle connection, and container runtimes often filter it out; so epoll stays the default. Asked for where it is
  * unavailable (an old kernel, {@code kernel.io_uring_disabled}, a seccomp filter, no native library for
  * the CPU), the loop logs one line and uses epoll instead.
+ * {@link #SIM}, the simulated kernel of deterministic tests, is chosen on a thread that has one
+ * installed, and only there.
  */
 public enum Backend {
     /** Linux epoll through {@code netty-transport-native-epoll}. I/O sources are file descriptors. */
@@ -30,7 +32,14 @@ public enum Backend {
     /** BSD/macOS kqueue through {@code netty-transport-native-kqueue}. I/O sources are file descriptors. */
     KQUEUE,
     /** {@code java.nio} selectors: portable. I/O sources are {@link java.nio.channels.SelectableChannel}s. */
-    NIO;
+    NIO,
+    /**
+     * A simulated kernel ({@link io.gevent4j.loop.sim.SimKernel}): virtual clock, in-memory network, faults
+     * from a seed. Available, and picked by {@link #auto()}, on a thread with an
+     * {@linkplain io.gevent4j.loop.sim.SimKernel#install installed} kernel. I/O sources are simulated
+     * file descriptors.
+     */
+    SIM;
 
     /** The system property that forces a backend. */
     public static final String PROPERTY = "gevent4j.loop";
@@ -42,6 +51,7 @@ public enum Backend {
             case IO_URING -> Natives.ioUring();
             case KQUEUE -> Natives.kqueue();
             case NIO -> true;
+            case SIM -> io.gevent4j.loop.sim.SimKernel.installed() != null;
         };
     }
 
@@ -58,6 +68,9 @@ public enum Backend {
      *                               excepted: it falls back to epoll with a warning)
      */
     public static Backend auto() {
+        if (SIM.isAvailable()) {
+            return SIM; // a simulation installed its kernel on this thread: it wins over everything
+        }
         String forced = System.getProperty(PROPERTY);
         if (forced != null && !forced.isBlank()) {
             Backend b;
@@ -111,6 +124,7 @@ public enum Backend {
             case IO_URING -> Natives.ioUringFactory();
             case KQUEUE -> Natives.kqueueFactory();
             case NIO -> NioIoHandler.newFactory();
+            case SIM -> throw new IllegalStateException("a simulated loop's handler comes from its kernel");
         };
     }
 
@@ -175,6 +189,8 @@ public enum Backend {
                     case IO_URING -> io.netty.channel.uring.IoUring.unavailabilityCause();
                     case KQUEUE -> io.netty.channel.kqueue.KQueue.unavailabilityCause();
                     case NIO -> null;
+                    case SIM -> new IllegalStateException("no simulated kernel is installed on this thread"
+                            + " (io.gevent4j.sim.Simulation installs one)");
                 };
                 return String.valueOf(cause);
             } catch (Throwable t) {

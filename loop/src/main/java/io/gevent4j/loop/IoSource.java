@@ -61,6 +61,7 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         return switch (loop.backend()) {
             case KQUEUE -> KQueueSource.create(loop, fd);
             case IO_URING -> UringSource.create(loop, fd);
+            case SIM -> new SimSource(loop, fd);
             default -> EpollSource.create(loop, fd);
         };
     }
@@ -599,6 +600,30 @@ abstract sealed class IoSource implements io.netty.channel.IoHandle {
         public void handle(IoRegistration registration, IoEvent ioEvent) {
             short filter = ((KQueueIoEvent) ioEvent).filter();
             onEvent(filter == EVFILT_READ ? Loop.READ : filter == EVFILT_WRITE ? Loop.WRITE : 0);
+        }
+    }
+
+    // ------------------------------------------------------------------ simulated
+
+    /** A descriptor of a {@link io.gevent4j.loop.sim.SimKernel}: epoll semantics, our masks as they are. */
+    static final class SimSource extends FdSource implements io.gevent4j.loop.sim.SimIoHandle {
+        SimSource(Loop loop, int fd) {
+            super(loop, fd);
+        }
+
+        @Override
+        public int fd() {
+            return fd;
+        }
+
+        @Override
+        void submitRaw(int want, boolean force) {
+            registration.submit(new io.gevent4j.loop.sim.SimIoOps(want));
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+            onEvent(((io.gevent4j.loop.sim.SimIoEvent) ioEvent).events());
         }
     }
 

@@ -5,6 +5,7 @@ import io.gevent4j.loop.internal.Diagnostics;
 import io.gevent4j.loop.internal.LoopOwner;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +69,8 @@ public final class Loop implements Executor, AutoCloseable {
     private static final long MAX_POLL_NANOS = TimeUnit.DAYS.toNanos(1);
 
     private final Backend backend;
+    /** The simulated kernel of a {@link Backend#SIM} loop, else null. */
+    private final io.gevent4j.loop.sim.SimKernel sim;
     /**
      * The platform thread that may use the loop now. It is the creating thread unless its hub passes
      * the loop between the creating thread and the hub's carrier thread (see {@link LoopOwner}); the
@@ -137,14 +140,16 @@ public final class Loop implements Executor, AutoCloseable {
             throw new IllegalStateException(backend + " is not available on this machine");
         }
         this.owner = Carrier.current();
+        this.sim = backend == Backend.SIM ? io.gevent4j.loop.sim.SimKernel.installed() : null;
         this.ioSources = backend == Backend.NIO ? new IdentityHashMap<>() : new HashMap<>();
-        this.handler = backend.ioHandlerFactory().newHandler(new OwnerExecutor());
+        IoHandlerFactory factory = backend == Backend.SIM ? sim.attach(this) : backend.ioHandlerFactory();
+        this.handler = factory.newHandler(new OwnerExecutor());
         if (backend == Backend.IO_URING) {
             UringRing.initialize(handler); // see UringRing: the ring must not be bound to this thread
         } else {
             this.handler.initialize();
         }
-        this.now = System.nanoTime();
+        this.now = nanoTime();
     }
 
     /** {@return the kernel poller this loop uses} */
@@ -487,7 +492,7 @@ public final class Loop implements Executor, AutoCloseable {
                 poll();
                 pollMayBlock = false;
                 event = LoopIterationEvent.begin(progress);
-                now = System.nanoTime();
+                now = nanoTime();
                 expireTimers();
                 if (!idles.isEmpty() && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()) {
                     fireAll(idles);
@@ -559,7 +564,7 @@ public final class Loop implements Executor, AutoCloseable {
     }
 
     /**
-     * {@return the loop's cached time in nanoseconds ({@link System#nanoTime()} scale), updated once per
+     * {@return the loop's cached time in nanoseconds ({@link #nanoTime()} scale), updated once per
      * iteration after the poll (libev's {@code ev_now})}
      */
     public long now() {
@@ -572,7 +577,28 @@ public final class Loop implements Executor, AutoCloseable {
      * @return the new {@link #now()}
      */
     public long updateNow() {
-        return now = System.nanoTime();
+        return now = nanoTime();
+    }
+
+    /**
+     * The loop's clock: {@link System#nanoTime()}, except on {@link Backend#SIM}, where it is the
+     * simulated kernel's virtual clock. Timers run on it; code that computes a deadline for a wait on
+     * this loop (a timeout spread over several waits) must read it too, or a simulated run would mix
+     * two clocks. Safe from any thread.
+     *
+     * @return the nano time
+     */
+    public long nanoTime() {
+        return sim == null ? System.nanoTime() : sim.nanoTime();
+    }
+
+    /**
+     * The simulated kernel this loop polls ({@link Backend#SIM}), or null for a real kernel.
+     *
+     * @return the sim
+     */
+    public io.gevent4j.loop.sim.SimKernel sim() {
+        return sim;
     }
 
     private void fireAll(ArrayList<? extends Watcher> list) {
@@ -613,6 +639,9 @@ public final class Loop implements Executor, AutoCloseable {
             if (!next.isEmpty()) {
                 spliceNext();
             }
+            if (sim != null) {
+                sim.charge(); // simulated time passes while code runs
+            }
             CURRENT_TASK.setOpaque(this, (Runnable) null);
             PROGRESS.setOpaque(this, progress + 1);
             if (breakRequested) {
@@ -622,7 +651,7 @@ public final class Loop implements Executor, AutoCloseable {
                 drainForeign();
             }
             if ((++count & 63) == 0) {
-                long n = System.nanoTime();
+                long n = nanoTime();
                 if (start == 0) {
                     start = n;
                 } else if (n - start > BATCH_NANOS) {

@@ -64,7 +64,7 @@ public final class TimerWatcher extends Watcher {
             if (repeat > 0) {
                 clearPending(); // as libev: the expiry being reset must not run (the timeout idiom)
                 loop.timers.remove(this);
-                deadline = System.nanoTime() + Math.min(repeat, MAX_DELAY);
+                deadline = loop.nanoTime() + Math.min(repeat, MAX_DELAY);
                 loop.timers.add(this);
             } else {
                 stop();
@@ -82,7 +82,7 @@ public final class TimerWatcher extends Watcher {
     void onStart() {
         long delay = firstDelay >= 0 ? firstDelay : after;
         firstDelay = -1;
-        deadline = System.nanoTime() + Math.min(delay, MAX_DELAY); // the clock, not the cached now(): a timer never fires early
+        deadline = loop.nanoTime() + Math.min(delay, MAX_DELAY); // the clock, not the cached now(): a timer never fires early
         loop.timers.add(this);
     }
 

@@ -134,10 +134,10 @@ public final class Socket implements Closeable {
             }
             long nanos = nanos(timeout);
             if (!sock.connect(remote)) {
-                long deadline = System.nanoTime() + nanos;
+                long deadline = hub.loop().nanoTime() + nanos;
                 while (true) {
                     try {
-                        core.await(Loop.WRITE, "connect to " + remote, nanos < 0 ? -1 : Math.max(1, deadline - System.nanoTime()));
+                        core.await(Loop.WRITE, "connect to " + remote, nanos < 0 ? -1 : Math.max(1, deadline - hub.loop().nanoTime()));
                     } catch (SocketTimeoutException e) {
                         throw new SocketTimeoutException("connect to " + remote + " timed out after "
                                 + IoCore.fmt(nanos));

@@ -17,7 +17,7 @@ final class SocketTimer {
     private final IoCore core;
     private final Runnable onExpiry = this::expired;
     private TimerWatcher timer;
-    /** When the armed timer fires ({@link System#nanoTime()} scale). */
+    /** When the armed timer fires (on the loop's clock, {@link io.gevent4j.loop.Loop#nanoTime()}). */
     private long expiry;
     /** The wait in progress: its waiter, deadline, operation and timeout; waiter null between waits. */
     private Waiter<Object> waiter;
@@ -38,7 +38,7 @@ final class SocketTimer {
             w.get();
             return;
         }
-        long now = System.nanoTime();
+        long now = core.loop.nanoTime();
         long dl = now + Math.min(timeoutNanos, Long.MAX_VALUE >> 2);
         TimerWatcher t = timer;
         if (t == null) {
@@ -70,7 +70,7 @@ final class SocketTimer {
         if (w == null) {
             return; // between waits: stay stopped until the next wait arms it
         }
-        long left = deadline - System.nanoTime();
+        long left = deadline - core.loop.nanoTime();
         if (left > 0) {
             timer.set(left, 0);
             timer.start(onExpiry);

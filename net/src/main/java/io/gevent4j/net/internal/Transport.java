@@ -8,7 +8,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** Creates the {@link Sock}s that suit a loop's backend. */
+/** Creates the {@link Sock}s that suit a loop's backend (simulated ones on {@link Backend#SIM}). */
 public final class Transport {
     private Transport() {
     }
@@ -20,6 +20,9 @@ public final class Transport {
 
     /** A non-blocking TCP socket of the family of {@code addr} (IPv4 when null). */
     public static Sock stream(Loop loop, InetAddress addr) throws IOException {
+        if (loop.sim() != null) {
+            return SimSock.stream(loop.sim());
+        }
         boolean v6 = addr instanceof Inet6Address;
         return isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.stream(v6);
     }
@@ -33,7 +36,8 @@ public final class Transport {
     public static Sock server(Loop loop, InetSocketAddress local, int backlog, boolean reuseAddress,
                               boolean reusePort) throws IOException {
         boolean v6 = local.getAddress() instanceof Inet6Address;
-        Sock s = isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.server(v6);
+        Sock s = loop.sim() != null ? SimSock.stream(loop.sim())
+                : isNative(loop) ? withScratch(NativeSock.stream(v6), loop) : NioSock.server(v6);
         try {
             s.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, reuseAddress);
             if (reusePort) {
@@ -58,6 +62,9 @@ public final class Transport {
 
     /** A non-blocking UDP socket of the family of {@code addr}. */
     public static Sock datagram(Loop loop, InetAddress addr) throws IOException {
+        if (loop.sim() != null) {
+            throw new UnsupportedOperationException("UDP is not simulated: datagram sockets need a real kernel");
+        }
         boolean v6 = addr instanceof Inet6Address;
         return isNative(loop) ? withScratch(NativeSock.dgram(v6), loop) : NioSock.dgram(v6);
     }
