@@ -54,14 +54,17 @@ public final class BlockingMonitor implements AutoCloseable {
      * @param hub        the blocked hub
      * @param blockedFor how long it had been blocked when reported
      * @param culprit    the greenlet's virtual thread, the hub's carrier (a callback), or its owner thread
+     * @param greenlet   the culprit's greenlet, or null when the culprit is the owner thread or a callback
      * @param what       what the stack shows it doing: "file I/O", "a child process", ... or "running"
      * @param stack      the culprit's stack when reported
      */
-    public record Report(Hub hub, Duration blockedFor, Thread culprit, String what, StackTraceElement[] stack) {
+    public record Report(Hub hub, Duration blockedFor, Thread culprit, RawGreenlet greenlet, String what,
+                         StackTraceElement[] stack) {
         @Override
         public String toString() {
             StringBuilder b = new StringBuilder("hub of thread '").append(hub.owner().getName())
-                    .append("' blocked for ").append(blockedFor.toMillis()).append(" ms by ").append(name(hub, culprit))
+                    .append("' blocked for ").append(blockedFor.toMillis()).append(" ms by ")
+                    .append(greenlet != null ? greenlet : culprit)
                     .append(" (").append(what).append(')');
             for (int i = 0; i < stack.length; i++) {
                 String c = stack[i].getClassName();
@@ -73,16 +76,6 @@ public final class BlockingMonitor implements AutoCloseable {
                 b.append("\n\tat ").append(stack[i]);
             }
             return b.toString();
-        }
-
-        /** The culprit as the user knows it: its greenlet (with its name), else the thread. */
-        private static String name(Hub hub, Thread culprit) {
-            for (RawGreenlet g : hub.greenlets()) {
-                if (g.thread == culprit) {
-                    return g.toString();
-                }
-            }
-            return String.valueOf(culprit);
         }
     }
 
@@ -277,9 +270,22 @@ public final class BlockingMonitor implements AutoCloseable {
             if (culprit == null) {
                 culprit = loop.owner(); // a callback: the thread running the loop
             }
-            report(m, new Report(hub, Duration.ofNanos(blocked), culprit, classify(culprit.getStackTrace()),
-                    culprit.getStackTrace()));
+            StackTraceElement[] stack = culprit.getStackTrace();
+            report(m, new Report(hub, Duration.ofNanos(blocked), culprit, greenletOf(hub, culprit), classify(stack),
+                    stack));
         }
+    }
+
+    /** The greenlet whose thread {@code t} is (a racy walk of the hub's list: this is the monitor thread). */
+    private static RawGreenlet greenletOf(Hub hub, Thread t) {
+        if (t.isVirtual()) {
+            for (RawGreenlet g : hub.greenlets()) {
+                if (g.thread == t) {
+                    return g;
+                }
+            }
+        }
+        return null;
     }
 
     private static void report(BlockingMonitor m, Report r) {

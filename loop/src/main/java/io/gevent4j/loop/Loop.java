@@ -466,7 +466,7 @@ public final class Loop implements Executor, AutoCloseable {
             throw new IllegalStateException("loop is already running: run() is not reentrant");
         }
         running = true;
-        LoopIterationEvent event = null;
+        LoopIterationEvent event = iterationEvent(); // the work before the first poll counts too
         try {
             do {
                 iterations++;
@@ -491,7 +491,7 @@ public final class Loop implements Executor, AutoCloseable {
                 pollMayBlock = mode != RunMode.NOWAIT;
                 poll();
                 pollMayBlock = false;
-                event = LoopIterationEvent.begin(progress);
+                event = iterationEvent();
                 now = nanoTime();
                 expireTimers();
                 if (!idles.isEmpty() && pending.isEmpty() && next.isEmpty() && foreign.isEmpty()) {
@@ -510,6 +510,14 @@ public final class Loop implements Executor, AutoCloseable {
             }
         }
         return !destroyed && alive();
+    }
+
+    /**
+     * A started {@link LoopIterationEvent} while JFR records it, else null. Before JFR has started in the
+     * JVM the event class is not touched: its first use initializes JFR's metadata (~300 ms here).
+     */
+    private LoopIterationEvent iterationEvent() {
+        return jdk.jfr.FlightRecorder.isInitialized() ? LoopIterationEvent.begin(progress) : null;
     }
 
     /** {@return true when a referenced watcher is active or work is pending} */

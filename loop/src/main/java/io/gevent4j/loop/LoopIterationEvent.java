@@ -10,7 +10,8 @@ import jdk.jfr.Threshold;
 /**
  * JFR event {@code io.gevent4j.LoopIteration}: the work of one loop iteration (from the end of one poll
  * to the start of the next: callbacks, greenlets, timers) took at least the threshold (20 ms by default).
- * Without a recording it costs one check per iteration.
+ * Without a recording it costs one check per iteration; before JFR starts in the JVM the loop does not
+ * touch this class at all (its first use initializes JFR's metadata).
  */
 @Name("io.gevent4j.LoopIteration")
 @Label("Long Loop Iteration")
