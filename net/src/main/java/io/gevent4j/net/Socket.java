@@ -109,6 +109,13 @@ public final class Socket implements Closeable {
     /**
      * Connects a socket of {@code hub}, from any thread (see the class comment); otherwise as
      * {@link #connect(InetSocketAddress, Duration, InetSocketAddress)}.
+     *
+     * @param hub the hub whose loop the socket waits on
+     * @param remote the address to connect to
+     * @param timeout how long connecting may take at most
+     * @param source the local address to bind first, or null for any
+     * @return the connected socket
+     * @throws IOException if connecting fails or times out
      */
     public static Socket connect(Hub hub, InetSocketAddress remote, Duration timeout, InetSocketAddress source)
             throws IOException {
@@ -190,6 +197,8 @@ public final class Socket implements Closeable {
      * Reads at least one byte into {@code dst}, waiting at most {@code timeout} for this call whatever
      * {@link #setTimeout} says (null: no limit); what {@code java.net.Socket}'s {@code SO_TIMEOUT} is.
      *
+     * @param dst where to read into
+     * @param timeout how long to wait for data at most (null: no limit)
      * @return the number of bytes read, or -1 at end of stream
      * @throws SocketTimeoutException if nothing arrives in time (the socket stays usable)
      */
