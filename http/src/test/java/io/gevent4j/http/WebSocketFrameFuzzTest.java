@@ -46,9 +46,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class WebSocketFrameFuzzTest {
     static final int SMALL_MAX = 256;
     static final int LARGE_MAX = 1 << 20;
-    /** Heap one input may allocate: a constant plus a bounded amount per input byte. */
+    /**
+     * Heap one input may allocate: a constant plus a bounded amount per input byte (an empty unmasked
+     * text message, two bytes, costs about 200: payload copy, decoder, String, Message).
+     */
     static final long ALLOCATION_BASE = 64 * 1024;
-    static final long ALLOCATION_PER_BYTE = 32;
+    static final long ALLOCATION_PER_BYTE = 256;
     private static final InetSocketAddress PEER = new InetSocketAddress("127.0.0.1", 1);
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -102,8 +105,9 @@ class WebSocketFrameFuzzTest {
         try {
             for (WebSocket.Message m; (m = ws.receive()) != null; ) {
                 messages.add(m);
-                // every message takes a frame of two bytes at least
-                check(messages.size() <= stream.length / 2, "no message out of nothing", messages.toString());
+                if (messages.size() > stream.length / 2) { // every message takes a frame of two bytes at least
+                    throw new AssertionError("no message out of nothing: " + messages.size() + " from " + stream.length + " bytes");
+                }
             }
         } catch (WebSocketException e) {
             failure = e;
