@@ -59,16 +59,7 @@ public final class ServerSocket implements Closeable {
         return bind(Hub.current(), address, backlog, reusePort);
     }
 
-    /**
-     * Binds and listens on {@code hub}, from any thread; otherwise as {@link #bind(InetSocketAddress, int, boolean)}.
-     *
-     * @param hub the hub whose loop watches the socket
-     * @param address the address
-     * @param backlog the listen backlog
-     * @param reusePort set {@code SO_REUSEPORT}
-     * @return the listening socket
-     * @throws IOException if an I/O error occurs
-     */
+    /** Binds and listens on {@code hub}, from any thread; otherwise as {@link #bind(InetSocketAddress, int, boolean)}. */
     public static ServerSocket bind(Hub hub, InetSocketAddress address, int backlog, boolean reusePort)
             throws IOException {
         Objects.requireNonNull(hub, "hub");

@@ -109,13 +109,6 @@ public final class Socket implements Closeable {
     /**
      * Connects a socket of {@code hub}, from any thread (see the class comment); otherwise as
      * {@link #connect(InetSocketAddress, Duration, InetSocketAddress)}.
-     *
-     * @param hub the hub whose loop watches the socket
-     * @param remote the address to connect to
-     * @param timeout limit for the connection to be established (null: none); also the socket's timeout
-     * @param source local address to bind first, or null
-     * @return the connected socket
-     * @throws IOException if the connection fails or is not established in time
      */
     public static Socket connect(Hub hub, InetSocketAddress remote, Duration timeout, InetSocketAddress source)
             throws IOException {
@@ -197,8 +190,6 @@ public final class Socket implements Closeable {
      * Reads at least one byte into {@code dst}, waiting at most {@code timeout} for this call whatever
      * {@link #setTimeout} says (null: no limit); what {@code java.net.Socket}'s {@code SO_TIMEOUT} is.
      *
-     * @param dst the buffer to fill
-     * @param timeout how long this call waits at most (null: no limit)
      * @return the number of bytes read, or -1 at end of stream
      * @throws SocketTimeoutException if nothing arrives in time (the socket stays usable)
      */
