@@ -1,5 +1,6 @@
 package io.gevent4j.http;
 
+import io.gevent4j.hub.Hub;
 import io.gevent4j.net.Socket;
 import io.gevent4j.net.SslSocket;
 
@@ -11,8 +12,12 @@ import java.time.Duration;
  * The byte stream under one HTTP connection, plain TCP or TLS: what {@link HttpConnection}, the
  * client and an upgraded connection read and write. Used by the greenlet that owns the connection;
  * {@link #socket()}{@code .close()} alone may come from elsewhere (the server's stop).
+ *
+ * <p>{@link Plain} and {@link Tls} are the real ones; the interface is open so that tests can drive an
+ * {@link UpgradedConnection} (and so a {@link WebSocket}) from memory, which answers {@link #hub()} and
+ * {@link #isClosed()} without a socket.
  */
-sealed interface Transport permits Transport.Plain, Transport.Tls {
+interface Transport {
     /** Reads at least one byte; -1 at end of stream. */
     int read(byte[] b, int off, int len) throws IOException;
 
@@ -35,6 +40,16 @@ sealed interface Transport permits Transport.Plain, Transport.Tls {
 
     default void setTimeout(Duration timeout) {
         socket().setTimeout(timeout);
+    }
+
+    /** The hub the connection belongs to. */
+    default Hub hub() {
+        return socket().hub();
+    }
+
+    /** True once closed, here or by another thread. */
+    default boolean isClosed() {
+        return socket().isClosed();
     }
 
     static Transport of(Socket s) {

@@ -182,7 +182,7 @@ public final class UpgradedConnection implements Closeable {
      * @return the hub
      */
     public Hub hub() {
-        return transport.socket().hub();
+        return transport.hub();
     }
 
     /**
@@ -191,7 +191,7 @@ public final class UpgradedConnection implements Closeable {
      * @return whether closed (by either {@link #close()} or the server)
      */
     public boolean isClosed() {
-        return transport.socket().isClosed();
+        return transport.isClosed();
     }
 
     /**
@@ -200,7 +200,7 @@ public final class UpgradedConnection implements Closeable {
      */
     @Override
     public void close() {
-        if (transport.socket().hub().inHubThread()) {
+        if (transport.hub().inHubThread()) {
             transport.close();
         } else {
             transport.socket().close();

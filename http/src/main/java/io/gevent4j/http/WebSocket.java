@@ -546,10 +546,7 @@ public final class WebSocket implements Closeable {
                     throw new WebSocketException(MESSAGE_TOO_BIG, "message larger than " + options.maxMessageSize + " bytes");
                 }
                 int n = (int) len;
-                if (msgLen + n > msg.length) {
-                    msg = Arrays.copyOf(msg, Math.max(msgLen + n, Math.min(options.maxMessageSize, msg.length * 2)));
-                }
-                readFully(msg, msgLen, n);
+                readPayload(msgLen, n);
                 if (masked) {
                     unmask(msg, msgLen, n, m0, m1, m2, m3);
                 }
@@ -710,6 +707,23 @@ public final class WebSocket implements Closeable {
             inLim = n;
         }
         return in[inPos++] & 0xff;
+    }
+
+    /**
+     * Reads {@code n} payload bytes into {@link #msg} at {@code at}, growing it (doubling) only as the
+     * bytes arrive: a frame that declares a large length costs memory in proportion to what the peer
+     * actually sent, not to what it announced.
+     */
+    private void readPayload(int at, int n) throws IOException {
+        int end = at + n;
+        while (at < end) {
+            if (at == msg.length) {
+                msg = Arrays.copyOf(msg, (int) Math.min(end, 2L * msg.length));
+            }
+            int k = Math.min(end, msg.length) - at;
+            readFully(msg, at, k);
+            at += k;
+        }
     }
 
     private void readFully(byte[] b, int off, int len) throws IOException {
