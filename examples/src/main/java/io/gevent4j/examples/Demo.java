@@ -81,7 +81,7 @@ public final class Demo {
             }));
         }
         Gevent.joinall(many);
-        System.out.printf("10,000 greenlets slept 200 ms each: all %d woke after %d ms, on thread '%s'%n",
+        System.out.printf("10,000 greenlets slept 200 ms each: all %d woke after %d ms, on the hub of thread '%s'%n",
                 woke.get(), ms(t0), Thread.currentThread().getName());
         // 5. A TCP echo server and 1,000 concurrent clients, all greenlets of this one thread.
         long t1 = System.nanoTime();
