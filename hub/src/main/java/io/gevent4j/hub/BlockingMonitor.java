@@ -5,7 +5,6 @@ import io.gevent4j.loop.internal.Diagnostics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -266,7 +265,8 @@ public final class BlockingMonitor implements AutoCloseable {
         long blocked = now - s.since;
         if (blocked >= s.nextReport) {
             s.nextReport = Math.max(blocked, s.nextReport) * 2; // report again at twice the length
-            Thread culprit = taskRuns ? greenletOf(loop.currentTask()) : hub.owner();
+            Runnable task = loop.currentTask();
+            Thread culprit = !taskRuns ? hub.owner() : task == null ? null : VirtualThreads.threadOf(task);
             if (culprit == null) {
                 culprit = loop.owner(); // a callback: the thread running the loop
             }
@@ -334,27 +334,6 @@ public final class BlockingMonitor implements AutoCloseable {
             }
         }
         return "running without yielding (CPU-bound code, a native call, or a pinned virtual thread)";
-    }
-
-    /** The virtual thread whose continuation {@code task} runs, if it is one (the JDK binds it in the task). */
-    static Thread greenletOf(Runnable task) {
-        if (task == null) {
-            return null;
-        }
-        try {
-            for (Field f : task.getClass().getDeclaredFields()) {
-                if (Thread.class.isAssignableFrom(f.getType())) {
-                    f.setAccessible(true);
-                    Thread t = (Thread) f.get(task);
-                    if (t != null && t.isVirtual()) {
-                        return t;
-                    }
-                }
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            log.debug("cannot find the virtual thread of {}", task, e);
-        }
-        return null;
     }
 
     /** The hubs watched with their own limit now (for tests). */

@@ -37,7 +37,7 @@ public class RawGreenlet {
     private final Function<Object[], Object> function;
     private final boolean main;
     /** A virtual thread the hub did not start, adopted at its first turn (see {@link Hub}). */
-    private boolean adopted;
+    private final boolean adopted;
     /** The virtual thread; for the main greenlet, the owner thread. */
     volatile Thread thread;
     private volatile boolean started;
@@ -64,6 +64,7 @@ public class RawGreenlet {
         this.thread = hub.owner();
         this.started = true;
         this.main = true;
+        this.adopted = false;
     }
 
     /**
@@ -109,6 +110,7 @@ public class RawGreenlet {
         this.parent = parent;
         this.function = run;
         this.main = false;
+        this.adopted = adopted;
         RawGreenlet creator = adopted ? null : Hub.currentGreenlet(); // who made an adopted thread is unknown
         this.spawnedBy = creator != null && creator.hub == hub ? creator
                 : !adopted && hub.inHubThread() ? hub.mainGreenlet() : null;
@@ -170,7 +172,6 @@ public class RawGreenlet {
     /** The greenlet of a virtual thread that runs on {@code hub} without the hub having started it. */
     static RawGreenlet adopt(Hub hub, Thread thread) {
         RawGreenlet g = new RawGreenlet(hub, null, null, true);
-        g.adopted = true;
         g.thread = thread;
         g.started = true;
         g.begun = true;
