@@ -10,6 +10,7 @@
 # label says 2 (gevent4j hubs(2) / Netty 2 event loops). Each case: a warm-up run, then a measured one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-5}
 CONNS=${CONNS:-64}
@@ -20,17 +21,9 @@ PIN=${PIN:-}      # PIN=1: server on CPU 1, wrk on CPU 0 (taskset), so they do n
 RUNS=${RUNS:-1}   # rounds over all cases (p99 on a small machine is noisy: look at several)
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"; exit 1; }
 
-JAVA=${JAVA:-}
-if [ -z "$JAVA" ]; then
-  for j in /usr/lib/jvm/*25*/bin/java "${JAVA_HOME:-/nonexistent}/bin/java"; do
-    if [ -x "$j" ] && "$j" -version 2>&1 | grep -q 'version "25'; then JAVA=$j; break; fi
-  done
-fi
-[ -n "$JAVA" ] || { echo "no JDK 25 found: set JAVA=/path/to/java"; exit 1; }
+bench_java
 
-mvn -q -B -pl bench -am compile dependency:build-classpath \
-    -Dmdep.outputFile="$PWD/bench/target/http-bench.cp" -Dmdep.includeScope=runtime
-CP="$(cat bench/target/http-bench.cp):$PWD/bench/target/classes"
+bench_classpath http-bench
 FLAGS="-Xms1g -Xmx1g -Dio.netty.leakDetection.level=disabled --add-opens java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
 
 SRV_PIN=""; WRK_PIN=""

@@ -12,16 +12,9 @@
 # JAVA=... overrides). Benchmarks never run in CI; CI compiles this module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAVA=${JAVA:-}
-if [ -z "$JAVA" ]; then
-  for j in /usr/lib/jvm/*25*/bin/java "${JAVA_HOME:-/nonexistent}/bin/java"; do
-    if [ -x "$j" ] && "$j" -version 2>&1 | grep -q 'version "25'; then JAVA=$j; break; fi
-  done
-fi
-[ -n "$JAVA" ] || { echo "no JDK 25 found: set JAVA=/path/to/java"; exit 1; }
-mvn -q -B -pl bench -am compile dependency:build-classpath \
-    -Dmdep.outputFile="$PWD/bench/target/run-all.cp" -Dmdep.includeScope=runtime
-CP="$(cat bench/target/run-all.cp):$PWD/bench/target/classes"
+source bench/lib.sh
+bench_java
+bench_classpath run-all
 exec "$JAVA" -Xmx2g -Dbench.root="$PWD" -Dlogback.configurationFile="$PWD/bench/src/main/resources/bench-logback.xml" \
     --add-opens java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
     -cp "$CP" io.gevent4j.bench.suite.RunAll "$@"

@@ -10,6 +10,7 @@
 # not blocking the hub (see SendFileTest), not throughput.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-32}
@@ -17,16 +18,8 @@ RUNS=${RUNS:-3}
 SIZES=${SIZES:-"4096 1048576"}
 PORT=${PORT:-18091}
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"; exit 1; }
-JAVA=${JAVA:-}
-if [ -z "$JAVA" ]; then
-  for j in /usr/lib/jvm/*25*/bin/java; do
-    if [ -x "$j" ] && "$j" -version 2>&1 | grep -q 'version "25'; then JAVA=$j; break; fi
-  done
-fi
-[ -n "$JAVA" ] || { echo "no JDK 25 found: set JAVA=/path/to/java"; exit 1; }
-mvn -q -B -pl bench -am compile dependency:build-classpath \
-    -Dmdep.outputFile="$PWD/bench/target/sendfile-bench.cp" -Dmdep.includeScope=runtime
-CP="$(cat bench/target/sendfile-bench.cp):$PWD/bench/target/classes"
+bench_java
+bench_classpath sendfile-bench
 FLAGS="-Xms512m -Xmx512m --add-opens java.base/java.lang=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT

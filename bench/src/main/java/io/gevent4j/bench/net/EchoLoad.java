@@ -1,9 +1,9 @@
 package io.gevent4j.bench.net;
 
+import io.gevent4j.bench.suite.EchoClient;
+
 import io.gevent4j.net.StreamServer;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,7 +13,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Echo load test: one load client (Netty epoll, one thread, closed loop: each connection sends
@@ -219,73 +217,23 @@ public final class EchoLoad {
      *         holds up when other processes compete for the cores
      */
     static double[] load(int conns, int size, int warmupSeconds, int seconds) throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        LongAdder trips = new LongAdder();
-        List<Channel> channels = new ArrayList<>();
-        try {
-            Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            c.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                int got;
-
-                                @Override
-                                public void channelActive(ChannelHandlerContext ctx) {
-                                    send(ctx);
-                                }
-
-                                private void send(ChannelHandlerContext ctx) {
-                                    ByteBuf m = ctx.alloc().directBuffer(size);
-                                    m.writeZero(size);
-                                    ctx.writeAndFlush(m);
-                                }
-
-                                @Override
-                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                    ctx.close();
-                                }
-
-                                @Override
-                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    ByteBuf in = (ByteBuf) msg;
-                                    got += in.readableBytes();
-                                    in.release();
-                                    while (got >= size) {
-                                        got -= size;
-                                        trips.increment();
-                                        send(ctx);
-                                    }
-                                }
-                            });
-                        }
-                    });
-            InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), PORT);
-            for (int i = 0; i < conns; i++) {
-                channels.add(b.connect(addr).sync().channel());
-            }
-            Thread[] clientThread = new Thread[1];
-            group.next().submit(() -> clientThread[0] = Thread.currentThread()).sync();
+        try (EchoClient client = new EchoClient(new InetSocketAddress(InetAddress.getLoopbackAddress(), PORT), conns,
+                size)) {
+            Thread clientThread = client.thread();
             var threads = java.lang.management.ManagementFactory.getThreadMXBean();
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             Thread.sleep(warmupSeconds * 1000L);
             long t0 = System.nanoTime();
-            long c0 = trips.sum();
+            long c0 = client.trips();
             long p0 = os.getProcessCpuTime();
-            long k0 = threads.getThreadCpuTime(clientThread[0].threadId());
+            long k0 = threads.getThreadCpuTime(clientThread.threadId());
             Thread.sleep(seconds * 1000L);
-            long c1 = trips.sum();
+            long c1 = client.trips();
             long p1 = os.getProcessCpuTime();
-            long k1 = threads.getThreadCpuTime(clientThread[0].threadId());
+            long k1 = threads.getThreadCpuTime(clientThread.threadId());
             long t1 = System.nanoTime();
             double n = c1 - c0;
             return new double[] {n / ((t1 - t0) / 1e9), ((p1 - p0) - (k1 - k0)) / 1e3 / n};
-        } finally {
-            for (Channel c : channels) {
-                c.close();
-            }
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 }

@@ -22,12 +22,17 @@ import java.util.concurrent.atomic.LongAdder;
  * The echo load: one Netty epoll thread, a closed loop over {@code conns} connections (each sends
  * {@code size} bytes and sends again once they came back), counting round trips until closed.
  */
-final class EchoClient implements AutoCloseable {
+public final class EchoClient implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final LongAdder trips = new LongAdder();
     private final List<Channel> channels = new ArrayList<>();
 
     EchoClient(int port, int conns, int size) throws InterruptedException {
+        this(new InetSocketAddress("127.0.0.1", port), conns, size);
+    }
+
+    /** Connects {@code conns} connections to {@code addr}, each sending {@code size} bytes in a closed loop. */
+    public EchoClient(InetSocketAddress addr, int conns, int size) throws InterruptedException {
         Bootstrap b = new Bootstrap().group(group).channel(EpollSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
@@ -66,7 +71,6 @@ final class EchoClient implements AutoCloseable {
                         });
                     }
                 });
-        InetSocketAddress addr = new InetSocketAddress("127.0.0.1", port);
         try {
             for (int i = 0; i < conns; i++) {
                 channels.add(b.connect(addr).sync().channel());
@@ -77,8 +81,16 @@ final class EchoClient implements AutoCloseable {
         }
     }
 
-    long trips() {
+    /** Round trips completed so far. */
+    public long trips() {
         return trips.sum();
+    }
+
+    /** The client's one event-loop thread (to leave its CPU time out of a server's). */
+    public Thread thread() throws InterruptedException {
+        Thread[] t = new Thread[1];
+        group.next().submit(() -> t[0] = Thread.currentThread()).sync();
+        return t[0];
     }
 
     @Override
