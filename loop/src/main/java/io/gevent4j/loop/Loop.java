@@ -594,7 +594,7 @@ public final class Loop implements Executor, AutoCloseable {
      * this loop (a timeout spread over several waits) must read it too, or a simulated run would mix
      * two clocks. Safe from any thread.
      *
-     * @return the nano time
+     * @return the loop's time, in nanoseconds
      */
     public long nanoTime() {
         return sim == null ? System.nanoTime() : sim.nanoTime();

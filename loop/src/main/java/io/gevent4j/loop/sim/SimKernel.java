@@ -122,8 +122,8 @@ public final class SimKernel {
     /**
      * A kernel whose every decision follows from {@code seed} and {@code faults}.
      *
-     * @param faults the faults
-     * @param seed the seed
+     * @param faults what to inject, and how often
+     * @param seed the seed every decision follows from
      */
     public SimKernel(long seed, SimFaults faults) {
         this.seed = seed;
@@ -143,7 +143,7 @@ public final class SimKernel {
     /**
      * Binds {@code kernel} to the calling thread: loops created on this thread run on it (null: none).
      *
-     * @param kernel the kernel
+     * @param kernel the kernel, or null to uninstall
      */
     public static void install(SimKernel kernel) {
         if (kernel == null) {
@@ -166,7 +166,7 @@ public final class SimKernel {
      * Called by the {@link Loop} that runs on this kernel, once: the poller it drives.
      *
      * @throws IllegalStateException if another loop already runs on this kernel
-     * @param loop the loop
+     * @param loop the loop that will poll this kernel
      * @return the factory of the poller
      */
     public IoHandlerFactory attach(Loop loop) {
@@ -201,7 +201,7 @@ public final class SimKernel {
      * A generator for the scenario that runs on this kernel, seeded from the kernel's seed but apart from
      * the kernel's own draws (so a scenario's choices do not shift when the kernel draws differently).
      *
-     * @return the scenario random
+     * @return the scenario's own generator
      */
     public SplittableRandom scenarioRandom() {
         return scenarioRandom;
@@ -210,7 +210,7 @@ public final class SimKernel {
     /**
      * The virtual clock, on {@link System#nanoTime()}'s scale (its origin is {@link SimFaults#clockOrigin()}).
      *
-     * @return the nano time
+     * @return the virtual time, in nanoseconds
      */
     public long nanoTime() {
         return now;
@@ -219,7 +219,7 @@ public final class SimKernel {
     /**
      * Virtual nanoseconds since the kernel was made.
      *
-     * @return the elapsed nanos
+     * @return the virtual nanoseconds elapsed
      */
     public long elapsedNanos() {
         return now - origin;
@@ -460,7 +460,7 @@ public final class SimKernel {
     /**
      * True when {@code fd} is open.
      *
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @return whether {@code fd} is open
      */
     public boolean isOpen(int fd) {
@@ -470,8 +470,8 @@ public final class SimKernel {
     /**
      * bind(2); port 0 picks a free port.
      *
-     * @param address the address
-     * @param fd the fd
+     * @param address the local address
+     * @param fd the simulated descriptor
      * @throws IOException if an I/O error occurs
      */
     public void bind(int fd, InetSocketAddress address) throws IOException {
@@ -500,8 +500,8 @@ public final class SimKernel {
     /**
      * listen(2).
      *
-     * @param backlog the backlog
-     * @param fd the fd
+     * @param backlog the accept queue's length
+     * @param fd the simulated descriptor
      * @throws IOException if an I/O error occurs
      */
     public void listen(int fd, int backlog) throws IOException {
@@ -524,8 +524,8 @@ public final class SimKernel {
      * @return true if connected at once, false if in progress (wait for writability, then
      *         {@link #finishConnect})
      *
-     * @param fd the fd
-     * @param remote the remote
+     * @param fd the simulated descriptor
+     * @param remote the address to connect to
      * @throws IOException if an I/O error occurs
      */
     public boolean connect(int fd, InetSocketAddress remote) throws IOException {
@@ -572,7 +572,7 @@ public final class SimKernel {
      * Completes a connect: true once established, false while in progress.
      *
      * @throws ConnectException if it was refused or timed out
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @return whether established, false while in progress
      */
     public boolean finishConnect(int fd) throws IOException {
@@ -598,7 +598,7 @@ public final class SimKernel {
      * accept(2) on a non-blocking listener.
      *
      * @return the new connection's descriptor, or -1 if none is waiting
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @throws IOException if an I/O error occurs
      */
     public int accept(int fd) throws IOException {
@@ -632,8 +632,8 @@ public final class SimKernel {
     /**
      * read(2) into {@code dst}: bytes read, 0 if none are ready (EAGAIN), -1 at end of stream.
      *
-     * @param dst the dst
-     * @param fd the fd
+     * @param dst where the bytes go
+     * @param fd the simulated descriptor
      * @return the number of bytes read, or -1 at the end
      * @throws IOException if an I/O error occurs
      */
@@ -683,8 +683,8 @@ public final class SimKernel {
     /**
      * write(2) from {@code src}: bytes taken, 0 if the window is full (EAGAIN).
      *
-     * @param fd the fd
-     * @param src the src
+     * @param fd the simulated descriptor
+     * @param src the bytes to send
      * @return the number of bytes written
      * @throws IOException if an I/O error occurs
      */
@@ -742,7 +742,7 @@ public final class SimKernel {
     /**
      * shutdown(2) of the output: the peer reads end of stream after what is in flight.
      *
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @throws IOException if an I/O error occurs
      */
     public void shutdownOutput(int fd) throws IOException {
@@ -761,7 +761,7 @@ public final class SimKernel {
     /**
      * shutdown(2) of the input: reads see end of stream, what arrives is dropped.
      *
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @throws IOException if an I/O error occurs
      */
     public void shutdownInput(int fd) throws IOException {
@@ -784,7 +784,7 @@ public final class SimKernel {
     /**
      * close(2): the descriptor is free at once; the connection ends with FIN, or RST if input was unread.
      *
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @throws IOException if an I/O error occurs
      */
     public void close(int fd) throws IOException {
@@ -829,7 +829,7 @@ public final class SimKernel {
     /**
      * getsockname(2).
      *
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @return the local address
      */
     public InetSocketAddress localAddress(int fd) {
@@ -840,7 +840,7 @@ public final class SimKernel {
     /**
      * getpeername(2): null unless connected (or connecting).
      *
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @return the remote address
      */
     public InetSocketAddress remoteAddress(int fd) {
@@ -854,7 +854,7 @@ public final class SimKernel {
      *
      * @throws UnsupportedOperationException for another option
      * @param <T> the result type
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @param name the name
      * @param value the value
      * @throws IOException if an I/O error occurs
@@ -868,7 +868,7 @@ public final class SimKernel {
      * getsockopt(2); see {@link #setOption}.
      *
      * @param <T> the result type
-     * @param fd the fd
+     * @param fd the simulated descriptor
      * @param name the name
      * @return the result
      * @throws IOException if an I/O error occurs
@@ -881,8 +881,8 @@ public final class SimKernel {
     /**
      * A one-line description of descriptor {@code fd} (for messages).
      *
-     * @param fd the fd
-     * @return the describe
+     * @param fd the simulated descriptor
+     * @return a one-line description of the descriptor
      */
     public String describe(int fd) {
         SimSocket s = fileOrNull(fd);
